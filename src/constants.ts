@@ -1,0 +1,35 @@
+/** Shared by the server and client halves. */
+
+export const PACKAGE_NAME = '@keyward/plugin-api-keys';
+/** i18n namespace: the host loads `<package>/dist/locale/<lang>.json` under the package name. */
+export const NAMESPACE = PACKAGE_NAME;
+
+export const COLLECTION = 'apiKeys';
+/** Auth type and the built-in authenticator that uses it. */
+export const AUTH_TYPE = 'keyward';
+export const AUTHENTICATOR = 'keyward';
+
+/** Every key starts with this, so scanners and people can tell it apart from a session token. */
+export const KEY_PREFIX = 'keyward_';
+export const KEY_HEADER = 'X-API-Key';
+
+export const EXPIRY_CHOICES = ['1d', '7d', '30d', '90d', 'never'] as const;
+export const NAME_MAX_LENGTH = 100;
+/** Longest custom expiry, in days (`'<N>d'` or an explicit date). */
+export const MAX_EXPIRY_DAYS = 3650;
+
+/** One code per reason a request or an action is refused. */
+export const ErrorCode = {
+  INVALID: 'API_KEY_INVALID',
+  EXPIRED: 'API_KEY_EXPIRED',
+  DISABLED: 'API_KEY_DISABLED',
+  ROLE_REVOKED: 'API_KEY_ROLE_REVOKED',
+  OWNER_GONE: 'API_KEY_OWNER_GONE',
+  ROLE_SWITCH_REFUSED: 'API_KEY_ROLE_SWITCH_REFUSED',
+  IN_QUERY: 'API_KEY_IN_QUERY',
+  MANAGED_BY_KEY: 'API_KEY_CANNOT_MANAGE_KEYS',
+  ROLE_NOT_FOUND: 'API_KEY_ROLE_NOT_FOUND',
+  BAD_INPUT: 'API_KEY_BAD_INPUT',
+  NOT_FOUND: 'API_KEY_NOT_FOUND',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

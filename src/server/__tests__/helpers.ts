@@ -1,0 +1,90 @@
+import { createMockCluster, createMockServer, type MockServer, type MockServerOptions } from '@nocobase/test';
+import { PACKAGE_NAME } from '../../constants';
+import PluginKeywardServer from '../plugin';
+
+export const HOST_PLUGINS = [
+  'field-sort',
+  'users',
+  'user-data-sync',
+  'auth',
+  'acl',
+  'data-source-manager',
+  'system-settings',
+  'error-handler',
+];
+export const SNIPPET = `pm.${PACKAGE_NAME}.configuration`;
+export const TODOS_ROLE = 'todos-api';
+
+// `/api` as in a real app, so the seeds' URLs are used verbatim.
+const common = () => ({
+  plugins: [...HOST_PLUGINS, [PluginKeywardServer, { name: PACKAGE_NAME }]],
+  acl: true,
+  registerActions: true,
+  resourcer: { prefix: '/api' },
+});
+
+export function createApp(options: MockServerOptions = {}) {
+  return createMockServer({ ...common(), ...options });
+}
+
+export function createCluster(options: MockServerOptions & { number?: number }) {
+  return createMockCluster({ ...common(), ...options });
+}
+
+/** The seeds' To-Dos walkthrough: a `todos` collection, a role with full access to it, a user. */
+export async function setUpTodos(app: MockServer) {
+  app.db.collection({
+    name: 'todos',
+    createdBy: true,
+    fields: [
+      { name: 'title', type: 'string' },
+      { name: 'completed', type: 'boolean' },
+    ],
+  });
+  await app.db.sync();
+  await app.db.getRepository('todos').create({
+    values: [{ title: 'eat food' }, { title: 'sleep' }, { title: 'play games' }],
+  });
+  await app.db.getRepository('roles').create({
+    values: {
+      name: TODOS_ROLE,
+      title: 'To Dos API Role',
+      snippets: [SNIPPET],
+      resources: [
+        {
+          name: 'todos',
+          usingActionsConfig: true,
+          actions: ['view', 'create', 'update', 'destroy'].map((name) => ({ name, fields: ['title', 'completed'] })),
+        },
+      ],
+    },
+  });
+  const user = await createUser(app, 'todos', [TODOS_ROLE]);
+  return { user };
+}
+
+export async function createUser(app: MockServer, username: string, roles: string[]) {
+  return app.db.getRepository('users').create({ values: { username, nickname: username, roles } });
+}
+
+/** Signs in as the user (a session token) and creates a key; returns the key and its record. */
+export async function createKey(
+  app: MockServer,
+  user: { id: number },
+  values: Record<string, unknown> = {},
+  roleName?: string,
+) {
+  const agent = await app.agent().login(user, roleName);
+  const res = await agent
+    .resource('apiKeys')
+    .create({ values: { name: `key-${Math.random()}`, role: { name: TODOS_ROLE }, expiresIn: '30d', ...values } });
+  if (res.status !== 200) {
+    throw new Error(`apiKeys:create answered ${res.status}: ${JSON.stringify(res.body)}`);
+  }
+  return { key: res.body.data.token as string, record: res.body.data, agent };
+}
+
+/** A request with nothing but the key, as curl or a script sends it. */
+export function withKey(app: MockServer, key: string) {
+  return app.agent().set('Authorization', `Bearer ${key}`);
+}

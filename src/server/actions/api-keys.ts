@@ -1,0 +1,155 @@
+import actions, { type Context, type Next } from '@nocobase/actions';
+import { COLLECTION, NAME_MAX_LENGTH } from '../../constants';
+import { KeywardError, refusals, throwKeywardError } from '../errors';
+import { requestedExpiry } from '../expiry';
+import { generateKey, hashKey, keyHint } from '../key-format';
+
+type Values = Record<string, unknown>;
+
+const ID_PATTERN = /^[1-9]\d{0,18}$/;
+
+function ownerId(ctx: Context) {
+  return ctx.state.currentUser.id;
+}
+
+/** Every action answers bad input with a 4xx and a code, never with a 500. */
+function handle(action: (ctx: Context) => Promise<void>) {
+  return async (ctx: Context, next: Next) => {
+    try {
+      await action(ctx);
+    } catch (error) {
+      if (error instanceof KeywardError) {
+        throwKeywardError(ctx, error);
+      }
+      throw error;
+    }
+    await next();
+  };
+}
+
+function parseIds(filterByTk: unknown): string[] {
+  const ids = [filterByTk].flat().map(String);
+  if (filterByTk === undefined || filterByTk === null || !ids.length || !ids.every((id) => ID_PATTERN.test(id))) {
+    throw refusals.badInput('filterByTk is required.');
+  }
+  return ids;
+}
+
+function parseName(name: unknown): string {
+  const trimmed = typeof name === 'string' ? name.trim() : '';
+  if (!trimmed) {
+    throw refusals.badInput('Name is required.');
+  }
+  if (trimmed.length > NAME_MAX_LENGTH) {
+    throw refusals.badInput('Name must be at most {{max}} characters.', { max: NAME_MAX_LENGTH });
+  }
+  return trimmed;
+}
+
+/** `{ role: { name } }` as the built-in plugin sends it, or `roleName`. */
+function parseRoleName(values: Values): string | undefined {
+  const role = values.role as { name?: unknown } | string | undefined;
+  const name = typeof role === 'object' && role !== null ? role.name : role ?? values.roleName;
+  return typeof name === 'string' && name ? name : undefined;
+}
+
+async function assertNameFree(ctx: Context, name: string, exceptId?: string) {
+  const clash = await ctx.db.getRepository(COLLECTION).count({
+    filter: { createdById: ownerId(ctx), name, ...(exceptId ? { id: { $ne: exceptId } } : {}) },
+  });
+  if (clash) {
+    throw refusals.badInput('You already have an API key with this name.');
+  }
+}
+
+async function findOwnKey(ctx: Context, id: string) {
+  const key = await ctx.db.getRepository(COLLECTION).findOne({
+    filterByTk: id,
+    filter: { createdById: ownerId(ctx) },
+    appends: ['role'],
+  });
+  if (!key) {
+    throw refusals.notFound();
+  }
+  return key;
+}
+
+export const list = async (ctx: Context, next: Next) => {
+  ctx.action.mergeParams({ filter: { createdById: ownerId(ctx) } });
+  ctx.action.params.appends = ['role'];
+  return actions.list(ctx, next);
+};
+
+export const get = handle(async (ctx) => {
+  const [id] = parseIds(ctx.action.params.filterByTk);
+  ctx.body = await findOwnKey(ctx, id);
+});
+
+export const create = handle(async (ctx) => {
+  const values: Values = ctx.action.params.values ?? {};
+  const name = parseName(values.name);
+  const roleName = parseRoleName(values);
+  const role = roleName
+    ? await ctx.db.getRepository<any>('users.roles', ownerId(ctx)).findOne({ filterByTk: roleName })
+    : null;
+  if (!role) {
+    throw refusals.roleNotFound();
+  }
+  const expiresAt = requestedExpiry(values);
+  if (expiresAt === undefined) {
+    throw refusals.badInput('Expiry must be one of 1d, 7d, 30d, 90d, never, or a number of days such as 45d.');
+  }
+  await assertNameFree(ctx, name);
+  const token = generateKey();
+  const key = await ctx.db.getRepository(COLLECTION).create({
+    values: { name, roleName: role.get('name'), hash: hashKey(token), hint: keyHint(token), expiresAt, enabled: true },
+    context: ctx,
+  });
+  // The only time the key itself leaves the server.
+  ctx.body = { ...key.toJSON(), role: role.toJSON(), token };
+});
+
+export const update = handle(async (ctx) => {
+  const [id] = parseIds(ctx.action.params.filterByTk);
+  const values: Values = ctx.action.params.values ?? {};
+  const key = await findOwnKey(ctx, id);
+  const roleName = parseRoleName(values);
+  const ownerChange = values.createdById !== undefined && String(values.createdById) !== String(ownerId(ctx));
+  if ((roleName !== undefined && roleName !== key.get('roleName')) || ownerChange) {
+    throw refusals.badInput('The role and owner of an API key cannot be changed; create a new key instead.');
+  }
+  const changes: Values = {};
+  if (values.name !== undefined) {
+    changes.name = parseName(values.name);
+    await assertNameFree(ctx, changes.name as string, id);
+  }
+  if (values.enabled !== undefined) {
+    if (typeof values.enabled !== 'boolean') {
+      throw refusals.badInput('enabled must be true or false.');
+    }
+    changes.enabled = values.enabled;
+  }
+  const expiresAt = requestedExpiry(values);
+  if (expiresAt !== undefined) {
+    const current: Date | null = key.get('expiresAt');
+    if (current && (expiresAt === null || expiresAt.getTime() > new Date(current).getTime())) {
+      throw refusals.badInput('An expiry can only be brought forward; create a new key for a longer one.');
+    }
+    changes.expiresAt = expiresAt;
+  }
+  if (Object.keys(changes).length) {
+    await key.update(changes);
+  }
+  ctx.body = key;
+});
+
+export const destroy = handle(async (ctx) => {
+  const ids = parseIds(ctx.action.params.filterByTk);
+  const repository = ctx.db.getRepository(COLLECTION);
+  // All or nothing: an id that is not the caller's deletes nothing and says so.
+  const own = await repository.count({ filter: { id: { $in: ids }, createdById: ownerId(ctx) } });
+  if (own !== new Set(ids).size) {
+    throw refusals.notFound();
+  }
+  ctx.body = await repository.destroy({ filterByTk: ids, individualHooks: true } as any);
+});

@@ -1,0 +1,75 @@
+import type { Transaction } from '@nocobase/database';
+import type { Plugin } from '@nocobase/server';
+import { COLLECTION } from '../constants';
+import type { KeyStore } from './key-store';
+
+/** A cluster message: one key's hash, or none to drop every cached key. */
+export interface InvalidationMessage {
+  hash?: string;
+}
+
+/** Whatever changes who a key acts for: membership, users, roles. Rare enough to drop all. */
+const OWNERSHIP_EVENTS = [
+  'rolesUsers.afterSave',
+  'rolesUsers.afterDestroy',
+  'rolesUsers.afterBulkCreate',
+  'rolesUsers.afterBulkUpdate',
+  'rolesUsers.afterBulkDestroy',
+  'users.afterSave',
+  'users.afterDestroy',
+  'users.afterBulkUpdate',
+  'users.afterBulkDestroy',
+  'roles.afterDestroy',
+  'roles.afterBulkDestroy',
+];
+
+function apply(store: KeyStore, { hash }: InvalidationMessage) {
+  if (hash) {
+    store.invalidate(hash);
+  } else {
+    store.clear();
+  }
+}
+
+/**
+ * Keeps the key cache true on this node and on every other. Entries are dropped now and again
+ * once the change commits (a lookup may have read the old row in between); other nodes hear of
+ * it over the host's pub/sub without the sync manager's debounce, so a revoked key is refused
+ * everywhere as soon as the change is committed.
+ */
+export async function watchKeyChanges(plugin: Plugin, store: KeyStore) {
+  const { app, db } = plugin;
+  const channel = `${app.name}.${plugin.name}.invalidate`;
+
+  const broadcast = async (message: InvalidationMessage) => {
+    if (await app.pubSubManager.isConnected()) {
+      await app.pubSubManager.publish(channel, message, { skipSelf: true });
+    }
+  };
+  const invalidate = (message: InvalidationMessage, options?: { transaction?: Transaction }) => {
+    apply(store, message);
+    const afterCommit = () => {
+      apply(store, message);
+      broadcast(message).catch((error) => app.log.warn('API key cache invalidation not broadcast', { error }));
+    };
+    if (options?.transaction) {
+      options.transaction.afterCommit(afterCommit);
+    } else {
+      afterCommit();
+    }
+  };
+  const lastArgument = (args: unknown[]) => args[args.length - 1] as { transaction?: Transaction } | undefined;
+
+  for (const event of ['afterUpdate', 'afterDestroy']) {
+    db.on(`${COLLECTION}.${event}`, (key: { get(name: string): string }, options: { transaction?: Transaction }) =>
+      invalidate({ hash: key.get('hash') }, options),
+    );
+  }
+  for (const event of [`${COLLECTION}.afterBulkUpdate`, `${COLLECTION}.afterBulkDestroy`, ...OWNERSHIP_EVENTS]) {
+    db.on(event, (...args: unknown[]) => invalidate({}, lastArgument(args)));
+  }
+  // The host's own signal that a user's roles changed (users/<id>/roles:add|remove|set).
+  app.on('cache:del:roles', () => invalidate({}));
+
+  await app.pubSubManager.subscribe(channel, async (message: InvalidationMessage) => apply(store, message));
+}

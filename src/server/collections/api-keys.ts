@@ -1,0 +1,33 @@
+import { defineCollection } from '@nocobase/database';
+import { COLLECTION, NAME_MAX_LENGTH } from '../../constants';
+
+export default defineCollection({
+  name: COLLECTION,
+  // Keys are personal credentials: back them up with the users, never copy them between apps.
+  dumpRules: { group: 'user' },
+  migrationRules: ['schema-only'],
+  dataCategory: 'business',
+  shared: true,
+  createdBy: true,
+  updatedBy: false,
+  timestamps: true,
+  fields: [
+    { name: 'id', type: 'bigInt', autoIncrement: true, primaryKey: true, allowNull: false, interface: 'id' },
+    { name: 'name', type: 'string', length: NAME_MAX_LENGTH, allowNull: false, interface: 'input' },
+    // No FK constraint: a role or user that goes away leaves the key in place, refused with its own code.
+    {
+      name: 'role',
+      type: 'belongsTo',
+      target: 'roles',
+      foreignKey: 'roleName',
+      targetKey: 'name',
+      constraints: false,
+      interface: 'obo',
+    },
+    { name: 'hash', type: 'string', length: 64, allowNull: false, unique: true, hidden: true },
+    { name: 'hint', type: 'string', allowNull: false },
+    { name: 'expiresAt', type: 'date', allowNull: true, interface: 'datetime' },
+    { name: 'enabled', type: 'boolean', allowNull: false, defaultValue: true, interface: 'checkbox' },
+    { name: 'lastUsedAt', type: 'date', allowNull: true, interface: 'datetime' },
+  ],
+});

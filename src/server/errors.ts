@@ -1,0 +1,48 @@
+import type { Context } from '@nocobase/actions';
+import { ErrorCode, NAMESPACE } from '../constants';
+
+/** A refusal with its HTTP status, its code and an en-US message that doubles as the i18n key. */
+export class KeywardError extends Error {
+  constructor(
+    readonly status: 400 | 401 | 403 | 404,
+    readonly code: ErrorCode,
+    message: string,
+    readonly params: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** Renders as `{"errors":[{"message","code"}]}` through the host's error handler. */
+export function throwKeywardError(ctx: Context, error: KeywardError): never {
+  const message = typeof ctx.t === 'function' ? ctx.t(error.message, { ns: NAMESPACE, ...error.params }) : error.message;
+  // warn, not error: a refused key is expected traffic, and nothing here carries the key itself.
+  return ctx.throw(error.status, { message, code: error.code, logLevel: 'warn' }) as never;
+}
+
+export const refusals = {
+  invalid: () => new KeywardError(401, ErrorCode.INVALID, 'Invalid API key.'),
+  expired: () => new KeywardError(401, ErrorCode.EXPIRED, 'This API key has expired.'),
+  disabled: () => new KeywardError(401, ErrorCode.DISABLED, 'This API key is disabled.'),
+  ownerGone: () => new KeywardError(401, ErrorCode.OWNER_GONE, 'The owner of this API key no longer exists.'),
+  roleRevoked: () =>
+    new KeywardError(401, ErrorCode.ROLE_REVOKED, 'The owner of this API key no longer holds its role.'),
+  roleSwitch: () =>
+    new KeywardError(
+      403,
+      ErrorCode.ROLE_SWITCH_REFUSED,
+      'An API key acts only as its own role; the X-Role header cannot switch it.',
+    ),
+  inQuery: () =>
+    new KeywardError(
+      401,
+      ErrorCode.IN_QUERY,
+      'API keys are accepted only in the Authorization or X-API-Key header, never in the URL.',
+    ),
+  managedByKey: () =>
+    new KeywardError(403, ErrorCode.MANAGED_BY_KEY, 'A request made with an API key cannot create, change or delete API keys.'),
+  roleNotFound: () => new KeywardError(400, ErrorCode.ROLE_NOT_FOUND, 'Role not found'),
+  notFound: () => new KeywardError(404, ErrorCode.NOT_FOUND, 'API key not found'),
+  badInput: (message: string, params?: Record<string, unknown>) =>
+    new KeywardError(400, ErrorCode.BAD_INPUT, message, params),
+};

@@ -1,0 +1,52 @@
+import { createHash, randomBytes } from 'crypto';
+import { crc32 } from 'zlib';
+import { KEY_PREFIX } from '../constants';
+
+/**
+ * Key layout: `keyward_` + 43 base62 chars (256 random bits) + 6 base62 chars (CRC32 of what
+ * precedes). Base62 keeps the key one word for double-click selection; the checksum lets a
+ * mistyped or made-up key be refused before any lookup.
+ */
+const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const SECRET_BYTES = 32;
+const BODY_LENGTH = 43; // ceil(256 / log2(62))
+const CHECKSUM_LENGTH = 6; // ceil(32 / log2(62))
+export const KEY_LENGTH = KEY_PREFIX.length + BODY_LENGTH + CHECKSUM_LENGTH;
+const KEY_PATTERN = new RegExp(`^${KEY_PREFIX}[0-9A-Za-z]{${BODY_LENGTH + CHECKSUM_LENGTH}}$`);
+
+function base62(value: bigint, length: number): string {
+  let out = '';
+  for (let i = 0; i < length; i++) {
+    out = ALPHABET[Number(value % 62n)] + out;
+    value /= 62n;
+  }
+  return out;
+}
+
+function checksum(payload: string): string {
+  return base62(BigInt(crc32(payload)), CHECKSUM_LENGTH);
+}
+
+export function generateKey(): string {
+  const payload = KEY_PREFIX + base62(BigInt('0x' + randomBytes(SECRET_BYTES).toString('hex')), BODY_LENGTH);
+  return payload + checksum(payload);
+}
+
+/** True when the string has a key's shape and a matching checksum. Never touches storage. */
+export function isWellFormedKey(candidate: string): boolean {
+  if (candidate.length !== KEY_LENGTH || !KEY_PATTERN.test(candidate)) {
+    return false;
+  }
+  const split = KEY_LENGTH - CHECKSUM_LENGTH;
+  return checksum(candidate.slice(0, split)) === candidate.slice(split);
+}
+
+/** What is stored and looked up: the key itself never is. */
+export function hashKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+/** Enough to tell keys apart in a list, too little to matter if seen. */
+export function keyHint(key: string): string {
+  return `${KEY_PREFIX}…${key.slice(-4)}`;
+}

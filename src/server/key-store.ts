@@ -1,0 +1,94 @@
+import type Database from '@nocobase/database';
+import { LRUCache } from 'lru-cache';
+import { COLLECTION } from '../constants';
+
+/** What a request needs to know about a key, cached by the key's hash. */
+export interface KeyRecord {
+  id: number | string;
+  roleName: string;
+  /** Epoch ms, or null for a key that never expires. */
+  expiresAt: number | null;
+  enabled: boolean;
+  /** The owner as the host keeps `ctx.state.currentUser`, or null once the user is gone. */
+  user: Record<string, unknown> | null;
+  ownerHasRole: boolean;
+}
+
+export interface KeyStoreOptions {
+  max?: number;
+  /** A safety net only: every change that matters invalidates entries at once. */
+  ttlMs?: number;
+}
+
+/** Looks keys up by hash: from a bounded in-memory cache, else with one database query. */
+export class KeyStore {
+  private readonly cache: LRUCache<string, KeyRecord>;
+  /** Bumped by every invalidation, so a lookup that raced one does not cache what it read. */
+  private generation = 0;
+  queries = 0;
+
+  constructor(
+    private readonly db: Database,
+    { max = 10_000, ttlMs = 10 * 60 * 1000 }: KeyStoreOptions = {},
+  ) {
+    this.cache = new LRUCache({ max, ttl: ttlMs });
+  }
+
+  async find(hash: string): Promise<KeyRecord | null> {
+    const cached = this.cache.get(hash);
+    if (cached) {
+      return cached;
+    }
+    const generation = this.generation;
+    const record = await this.load(hash);
+    if (record && generation === this.generation) {
+      this.cache.set(hash, record);
+    }
+    return record;
+  }
+
+  invalidate(hash: string) {
+    this.generation++;
+    this.cache.delete(hash);
+  }
+
+  clear() {
+    this.generation++;
+    this.cache.clear();
+  }
+
+  get size() {
+    return this.cache.size;
+  }
+
+  /** Key, owner and the owner's role names in a single query. */
+  private async load(hash: string): Promise<KeyRecord | null> {
+    this.queries++;
+    const row = await this.db.getModel(COLLECTION).findOne({
+      where: { hash },
+      attributes: ['id', 'roleName', 'expiresAt', 'enabled'],
+      include: [
+        {
+          association: 'createdBy',
+          required: false,
+          include: [{ association: 'roles', attributes: ['name'], through: { attributes: [] }, required: false }],
+        },
+      ],
+    });
+    if (!row) {
+      return null;
+    }
+    const roleName: string = row.get('roleName');
+    const owner = row.get('createdBy') as { get(options: { plain: true }): Record<string, any> } | null;
+    const { roles = [], ...user } = owner ? owner.get({ plain: true }) : ({} as Record<string, any>);
+    const expiresAt: Date | null = row.get('expiresAt');
+    return {
+      id: row.get('id'),
+      roleName,
+      expiresAt: expiresAt ? new Date(expiresAt).getTime() : null,
+      enabled: row.get('enabled') !== false,
+      user: owner ? user : null,
+      ownerHasRole: roles.some((role: { name: string }) => role.name === roleName),
+    };
+  }
+}

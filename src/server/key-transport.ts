@@ -1,0 +1,23 @@
+import type { Context } from '@nocobase/actions';
+import { KEY_HEADER, KEY_PREFIX } from '../constants';
+
+const BEARER = /^Bearer\s+(.*)$/i;
+
+/**
+ * The key a request presents, if any: the whole `X-API-Key` header, or a bearer token that
+ * starts with our prefix. Anything else belongs to the host's other authenticators.
+ */
+export function presentedKey(ctx: Pick<Context, 'get'>): string | undefined {
+  const header = ctx.get(KEY_HEADER);
+  if (header) {
+    return header.trim();
+  }
+  const token = BEARER.exec(ctx.get('Authorization'))?.[1].trim();
+  return token?.startsWith(KEY_PREFIX) ? token : undefined;
+}
+
+/** `?token=` ends up in access logs and browser history: a key there is refused, not used. */
+export function keyInQuery(ctx: Pick<Context, 'query'>): boolean {
+  const token = ctx.query?.token;
+  return [token].flat().some((value) => typeof value === 'string' && value.startsWith(KEY_PREFIX));
+}

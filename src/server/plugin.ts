@@ -1,0 +1,65 @@
+import { Plugin } from '@nocobase/server';
+import { tval } from '@nocobase/utils';
+import { AUTH_TYPE, AUTHENTICATOR, COLLECTION, NAMESPACE } from '../constants';
+import enUS from '../locale/en-US.json';
+import zhCN from '../locale/zh-CN.json';
+import * as apiKeyActions from './actions/api-keys';
+import { watchKeyChanges } from './cache-invalidation';
+import apiKeysCollection from './collections/api-keys';
+import { KeyAuth, type KeyAuthOptions } from './key-auth';
+import { KeyStore } from './key-store';
+import { LastUsedTracker } from './last-used';
+import { forbidKeyManagement } from './middlewares/forbid-key-management';
+import { pinKeyRole } from './middlewares/pin-key-role';
+import { routeKeyRequests } from './middlewares/route-key-requests';
+
+/** Wires Keyward into the host; the logic lives in the modules it imports. */
+export class PluginKeywardServer extends Plugin {
+  store!: KeyStore;
+  tracker!: LastUsedTracker;
+
+  get aclSnippet() {
+    return `pm.${this.name}.configuration`;
+  }
+
+  async beforeLoad() {
+    this.store = new KeyStore(this.db);
+    this.tracker = new LastUsedTracker(this.db);
+    const options: KeyAuthOptions = { store: this.store, tracker: this.tracker };
+
+    this.app.authManager.registerTypes(AUTH_TYPE, {
+      auth: KeyAuth,
+      title: tval('API keys', { ns: NAMESPACE }),
+      // Chosen per request by the key's prefix, never picked on a sign-in page.
+      hidden: true,
+    });
+    this.app.authManager.registerBuiltInAuthenticator({ name: AUTHENTICATOR, authType: AUTH_TYPE, options });
+
+    this.app.resourceManager.define({
+      name: COLLECTION,
+      actions: { ...apiKeyActions },
+      only: ['list', 'get', 'create', 'update', 'destroy'],
+    });
+    this.app.acl.registerSnippet({ name: this.aclSnippet, actions: [`${COLLECTION}:*`] });
+  }
+
+  /** Defined here rather than found by path, so it loads the same from a test as from an install. */
+  async loadCollections() {
+    this.db.collection(apiKeysCollection);
+  }
+
+  async load() {
+    this.app.i18n.addResources('en-US', NAMESPACE, enUS);
+    this.app.i18n.addResources('zh-CN', NAMESPACE, zhCN);
+
+    this.app.dataSourceManager.use(routeKeyRequests, { tag: 'keyward-route', before: 'auth' });
+    this.app.resourceManager.use(pinKeyRole, { tag: 'keyward-pin-role', after: 'setCurrentRole', before: 'acl' });
+    this.app.acl.use(forbidKeyManagement, { tag: 'keyward-forbid-key-management', before: 'core' });
+
+    await watchKeyChanges(this, this.store);
+    this.app.on('afterStart', () => this.tracker.start());
+    this.app.on('beforeStop', () => this.tracker.stop());
+  }
+}
+
+export default PluginKeywardServer;

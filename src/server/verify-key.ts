@@ -1,0 +1,37 @@
+import { refusals } from './errors';
+import { hashKey, isWellFormedKey } from './key-format';
+import type { KeyRecord, KeyStore } from './key-store';
+
+/**
+ * The whole verification, top to bottom: parse → hash → cache/database → checks in a fixed
+ * order. Each failure throws one refusal with its own code.
+ */
+export async function verifyKey(
+  presented: string,
+  store: KeyStore,
+  { requestedRole, now = Date.now() }: { requestedRole?: string; now?: number } = {},
+): Promise<KeyRecord> {
+  if (!isWellFormedKey(presented)) {
+    throw refusals.invalid();
+  }
+  const record = await store.find(hashKey(presented));
+  if (!record) {
+    throw refusals.invalid();
+  }
+  if (!record.enabled) {
+    throw refusals.disabled();
+  }
+  if (record.expiresAt !== null && record.expiresAt <= now) {
+    throw refusals.expired();
+  }
+  if (!record.user) {
+    throw refusals.ownerGone();
+  }
+  if (!record.ownerHasRole) {
+    throw refusals.roleRevoked();
+  }
+  if (requestedRole && requestedRole !== record.roleName) {
+    throw refusals.roleSwitch();
+  }
+  return record;
+}

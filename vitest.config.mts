@@ -1,0 +1,24 @@
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { defineConfig } from 'vitest/config';
+
+const require = createRequire(import.meta.url);
+
+export default defineConfig({
+  resolve: {
+    // @nocobase/test's ESM entry points at files it does not ship.
+    alias: { '@nocobase/test': require.resolve('@nocobase/test') },
+  },
+  test: {
+    include: ['src/**/__tests__/**/*.test.{ts,tsx}'],
+    environmentMatchGlobs: [['src/client/**', 'jsdom']],
+    env: {
+      DB_DIALECT: 'sqlite', DB_STORAGE: ':memory:', LOGGER_LEVEL: 'error', APP_ENV: 'test',
+      // The plugin manager resolves host plugins by name only with this set.
+      NODE_MODULES_PATH: resolve('node_modules'),
+    },
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+  },
+});
