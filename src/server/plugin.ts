@@ -9,7 +9,7 @@ import apiKeysCollection from './collections/api-keys';
 import { KeyAuth, type KeyAuthOptions } from './key-auth';
 import { KeyStore } from './key-store';
 import { LastUsedTracker } from './last-used';
-import { forbidKeyManagement } from './middlewares/forbid-key-management';
+import { guardKeyManagement } from './middlewares/guard-key-management';
 import { pinKeyRole } from './middlewares/pin-key-role';
 import { routeKeyRequests } from './middlewares/route-key-requests';
 
@@ -54,7 +54,7 @@ export class PluginKeywardServer extends Plugin {
 
     this.app.dataSourceManager.use(routeKeyRequests, { tag: 'keyward-route', before: 'auth' });
     this.app.resourceManager.use(pinKeyRole, { tag: 'keyward-pin-role', after: 'setCurrentRole', before: 'acl' });
-    this.app.acl.use(forbidKeyManagement, { tag: 'keyward-forbid-key-management', before: 'core' });
+    this.app.acl.use(guardKeyManagement(this.aclSnippet), { tag: 'keyward-guard', before: 'core' });
 
     await watchKeyChanges(this, this.store);
     this.app.on('afterStart', () => this.tracker.start());

@@ -1,4 +1,6 @@
+import type { PluginConfiguration } from '@nocobase/server';
 import { createMockCluster, createMockServer, type MockServer, type MockServerOptions } from '@nocobase/test';
+import type { SuperAgentTest } from 'supertest';
 import { PACKAGE_NAME } from '../../constants';
 import PluginKeywardServer from '../plugin';
 
@@ -17,7 +19,7 @@ export const TODOS_ROLE = 'todos-api';
 
 // `/api` as in a real app, so the seeds' URLs are used verbatim.
 const common = () => ({
-  plugins: [...HOST_PLUGINS, [PluginKeywardServer, { name: PACKAGE_NAME }]],
+  plugins: [...HOST_PLUGINS, [PluginKeywardServer, { name: PACKAGE_NAME }]] as PluginConfiguration[],
   acl: true,
   registerActions: true,
   resourcer: { prefix: '/api' },
@@ -72,7 +74,7 @@ export async function createKey(
   app: MockServer,
   user: { id: number },
   values: Record<string, unknown> = {},
-  roleName?: string,
+  roleName = TODOS_ROLE,
 ) {
   const agent = await app.agent().login(user, roleName);
   const res = await agent
@@ -84,7 +86,16 @@ export async function createKey(
   return { key: res.body.data.token as string, record: res.body.data, agent };
 }
 
-/** A request with nothing but the key, as curl or a script sends it. */
-export function withKey(app: MockServer, key: string) {
-  return app.agent().set('Authorization', `Bearer ${key}`);
+/** A plain HTTP client with no session: only the headers given. */
+export function withHeaders(app: MockServer, headers: Record<string, string> = {}) {
+  const agent = app.agent() as unknown as SuperAgentTest;
+  return {
+    get: (url: string) => agent.get(url).set(headers),
+    post: (url: string) => agent.post(url).set(headers),
+  };
+}
+
+/** A request with nothing but the key (and any extra headers), as curl or a script sends it. */
+export function withKey(app: MockServer, key: string, headers: Record<string, string> = {}) {
+  return withHeaders(app, { Authorization: `Bearer ${key}`, ...headers });
 }

@@ -1,0 +1,198 @@
+import type { MockServer } from '@nocobase/test';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode, KEY_PREFIX } from '../../constants';
+import { createApp, createKey, createUser, setUpTodos, TODOS_ROLE, withKey } from './helpers';
+
+describe('apiKeys actions', () => {
+  let app: MockServer;
+  let alice: { id: number };
+  let bob: { id: number };
+
+  beforeAll(async () => {
+    app = await createApp();
+    ({ user: alice } = await setUpTodos(app));
+    bob = await createUser(app, 'bob', [TODOS_ROLE]);
+  });
+
+  afterAll(async () => {
+    await app?.destroy();
+  });
+
+  it('creates a key with the built-in plugin input and shows it once', async () => {
+    const agent = await app.agent().login(alice);
+    const res = await agent
+      .resource('apiKeys')
+      .create({ values: { name: '  my script  ', role: { name: TODOS_ROLE }, expiresIn: '7d' } });
+    expect(res.status).toBe(200);
+    const { token, ...rest } = res.body.data;
+    expect(token.startsWith(KEY_PREFIX)).toBe(true);
+    expect(rest).toMatchObject({ name: 'my script', roleName: TODOS_ROLE, enabled: true, createdById: alice.id });
+    expect(rest.hint).toBe(`${KEY_PREFIX}…${token.slice(-4)}`);
+    expect(rest).not.toHaveProperty('hash');
+    expect(Date.parse(rest.expiresAt) - Date.now()).toBeGreaterThan(6.9 * 24 * 3600 * 1000);
+
+    const listed = await agent.resource('apiKeys').list({});
+    const again = await agent.resource('apiKeys').get({ filterByTk: rest.id });
+    for (const body of [listed.body, again.body]) {
+      const text = JSON.stringify(body);
+      expect(text).not.toContain(token);
+      expect(text).not.toContain('"hash"');
+      expect(text).not.toContain('"token"');
+    }
+    expect(again.body.data).toMatchObject({ id: rest.id, role: { name: TODOS_ROLE, title: 'To Dos API Role' } });
+  });
+
+  it('takes an explicit expiry date, roleName, and never', async () => {
+    const agent = await app.agent().login(alice);
+    const expiresAt = new Date(Date.now() + 3 * 24 * 3600 * 1000).toISOString();
+    const dated = await agent.resource('apiKeys').create({ values: { name: 'dated', roleName: TODOS_ROLE, expiresAt } });
+    expect(dated.status).toBe(200);
+    expect(dated.body.data.expiresAt).toBe(expiresAt);
+    const never = await agent
+      .resource('apiKeys')
+      .create({ values: { name: 'forever', role: { name: TODOS_ROLE }, expiresIn: 'never' } });
+    expect(never.body.data.expiresAt).toBeNull();
+  });
+
+  it('refuses a role the caller does not hold', async () => {
+    const agent = await app.agent().login(alice);
+    for (const role of [{ name: 'root' }, { name: 'admin' }, { name: 'nope' }, {}, 'root']) {
+      const res = await agent.resource('apiKeys').create({ values: { name: 'x', role, expiresIn: '1d' } });
+      expect(res.status).toBe(400);
+      expect(res.body.errors[0]).toMatchObject({ message: 'Role not found', code: ErrorCode.ROLE_NOT_FOUND });
+    }
+  });
+
+  it.each([
+    [{ role: { name: TODOS_ROLE }, expiresIn: '1d' }, 'Name is required.'],
+    [{ name: '   ', role: { name: TODOS_ROLE }, expiresIn: '1d' }, 'Name is required.'],
+    [{ name: 'x'.repeat(101), role: { name: TODOS_ROLE }, expiresIn: '1d' }, 'Name must be at most 100 characters.'],
+    [{ name: 'x', role: { name: TODOS_ROLE } }, 'Expiry must be one of'],
+    [{ name: 'x', role: { name: TODOS_ROLE }, expiresIn: '1y' }, 'Expiry must be one of'],
+    [{ name: 'x', role: { name: TODOS_ROLE }, expiresAt: '2001-01-01' }, 'Expiry must be a date in the future'],
+    [{ name: ['x'], role: { name: TODOS_ROLE }, expiresIn: '1d' }, 'Name is required.'],
+  ])('answers bad create input %j with 400', async (values, message) => {
+    const agent = await app.agent().login(alice);
+    const res = await agent.resource('apiKeys').create({ values });
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].code).toBe(ErrorCode.BAD_INPUT);
+    expect(res.body.errors[0].message).toContain(message);
+  });
+
+  it('keeps names unique per owner only', async () => {
+    await createKey(app, alice, { name: 'shared name' });
+    const agent = await app.agent().login(alice);
+    const clash = await agent
+      .resource('apiKeys')
+      .create({ values: { name: 'shared name', role: { name: TODOS_ROLE }, expiresIn: '1d' } });
+    expect(clash.status).toBe(400);
+    await expect(createKey(app, bob, { name: 'shared name' })).resolves.toBeTruthy();
+  });
+
+  it('renames, disables, re-enables and shortens; never extends or changes role or owner', async () => {
+    const { key, record, agent } = await createKey(app, alice, { expiresIn: '30d' });
+    const keys = agent.resource('apiKeys');
+
+    expect((await keys.update({ filterByTk: record.id, values: { name: 'renamed' } })).body.data.name).toBe('renamed');
+
+    expect((await keys.update({ filterByTk: record.id, values: { enabled: false } })).status).toBe(200);
+    expect((await withKey(app, key).get('/api/todos:list')).body.errors[0].code).toBe(ErrorCode.DISABLED);
+    expect((await keys.update({ filterByTk: record.id, values: { enabled: true } })).status).toBe(200);
+    expect((await withKey(app, key).get('/api/todos:list')).status).toBe(200);
+
+    const shorter = await keys.update({ filterByTk: record.id, values: { expiresIn: '1d' } });
+    expect(shorter.status).toBe(200);
+    expect(Date.parse(shorter.body.data.expiresAt)).toBeLessThan(Date.now() + 1.1 * 24 * 3600 * 1000);
+
+    for (const values of [{ expiresIn: '90d' }, { expiresIn: 'never' }]) {
+      const res = await keys.update({ filterByTk: record.id, values });
+      expect(res.status).toBe(400);
+      expect(res.body.errors[0].message).toContain('brought forward');
+    }
+    for (const values of [{ role: { name: 'root' } }, { roleName: 'admin' }, { createdById: bob.id }]) {
+      const res = await keys.update({ filterByTk: record.id, values });
+      expect(res.status).toBe(400);
+      expect(res.body.errors[0].code).toBe(ErrorCode.BAD_INPUT);
+    }
+    expect((await keys.update({ filterByTk: record.id, values: { enabled: 'no' } })).status).toBe(400);
+    const stored = await app.db.getRepository('apiKeys').findOne({ filterByTk: record.id });
+    expect(stored.get('roleName')).toBe(TODOS_ROLE);
+    expect(stored.get('createdById')).toBe(alice.id);
+  });
+
+  it("keeps two users' keys apart: neither sees, changes nor deletes the other's", async () => {
+    const { key: aliceKey, record } = await createKey(app, alice, { name: 'alice only' });
+    const bobAgent = await app.agent().login(bob);
+    const keys = bobAgent.resource('apiKeys');
+
+    const list = await keys.list({ pageSize: 100 });
+    expect(list.body.data.every((item: { createdById: number }) => item.createdById === bob.id)).toBe(true);
+    expect(list.body.data.map((item: { name: string }) => item.name)).not.toContain('alice only');
+
+    const got = await keys.get({ filterByTk: record.id });
+    expect(got.status).toBe(404);
+    const updated = await keys.update({ filterByTk: record.id, values: { enabled: false } });
+    expect(updated.status).toBe(404);
+    const destroyed = await keys.destroy({ filterByTk: record.id });
+    expect(destroyed.status).toBe(404);
+    expect(destroyed.body.errors[0]).toMatchObject({ code: ErrorCode.NOT_FOUND, message: 'API key not found' });
+    // A mixed batch deletes nothing either.
+    const { record: bobRecord } = await createKey(app, bob);
+    const mixed = await bobAgent.post(`/api/apiKeys:destroy?filterByTk[]=${bobRecord.id}&filterByTk[]=${record.id}`);
+    expect(mixed.status).toBe(404);
+    expect(await app.db.getRepository('apiKeys').count({ filter: { id: [record.id, bobRecord.id] } })).toBe(2);
+
+    expect((await withKey(app, aliceKey).get('/api/todos:list')).status).toBe(200);
+    // And a filter cannot widen the list.
+    const widened = await bobAgent.get(`/api/apiKeys:list?filter=${encodeURIComponent(JSON.stringify({ createdById: alice.id }))}`);
+    expect(widened.body.data).toEqual([]);
+  });
+
+  it('destroys own keys; the key stops working at once', async () => {
+    const { key, record, agent } = await createKey(app, alice);
+    expect((await withKey(app, key).get('/api/todos:list')).status).toBe(200);
+    expect((await agent.resource('apiKeys').destroy({ filterByTk: record.id })).status).toBe(200);
+    const res = await withKey(app, key).get('/api/todos:list');
+    expect(res.status).toBe(401);
+    expect(res.body.errors[0].code).toBe(ErrorCode.INVALID);
+  });
+
+  it.each(['abc', '1 OR 1=1', '-1', '', '1.5'])('answers a bad filterByTk %j with 400', async (id) => {
+    const agent = await app.agent().login(alice);
+    const res = await agent.get(`/api/apiKeys:get?filterByTk=${encodeURIComponent(id)}`);
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].code).toBe(ErrorCode.BAD_INPUT);
+  });
+
+  it('never lets a request made with a key create, change or delete keys', async () => {
+    const { key, record } = await createKey(app, alice);
+    const create = await withKey(app, key)
+      .post('/api/apiKeys:create')
+      .send({ name: 'minted', role: { name: TODOS_ROLE }, expiresIn: 'never' });
+    const update = await withKey(app, key).post(`/api/apiKeys:update?filterByTk=${record.id}`).send({ name: 'x' });
+    const destroy = await withKey(app, key).post(`/api/apiKeys:destroy?filterByTk=${record.id}`);
+    for (const res of [create, update, destroy]) {
+      expect(res.status).toBe(403);
+      expect(res.body.errors[0].code).toBe(ErrorCode.MANAGED_BY_KEY);
+    }
+    expect(await app.db.getRepository('apiKeys').count({ filter: { name: 'minted' } })).toBe(0);
+    expect(await app.db.getRepository('apiKeys').count({ filter: { id: record.id, name: record.name } })).toBe(1);
+  });
+
+  it('puts key management behind one ACL snippet', async () => {
+    const carol = await createUser(app, 'carol', ['member']);
+    const agent = await app.agent().login(carol);
+    expect((await agent.resource('apiKeys').list({})).status).toBe(403);
+    await app.db.getRepository('roles').update({ filterByTk: 'member', values: { snippets: [`pm.@keyward/plugin-api-keys.configuration`] } });
+    expect((await agent.resource('apiKeys').list({})).status).toBe(200);
+  });
+
+  it('answers in zh-CN', async () => {
+    const agent = await app.agent().login(alice);
+    const res = await (agent as any)
+      .post('/api/apiKeys:create')
+      .set('X-Locale', 'zh-CN')
+      .send({ name: 'x', role: { name: 'root' }, expiresIn: '1d' });
+    expect(res.body.errors[0].message).toBe('角色不存在');
+  });
+});

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { KeywardError } from '../errors';
+import { requestedExpiry } from '../expiry';
+
+const now = Date.parse('2026-01-01T00:00:00Z');
+const DAY = 24 * 60 * 60 * 1000;
+
+describe('requestedExpiry', () => {
+  it('takes the built-in plugin choices and any number of days', () => {
+    for (const days of [1, 7, 30, 90, 45]) {
+      expect(requestedExpiry({ expiresIn: `${days}d` }, now)?.getTime()).toBe(now + days * DAY);
+    }
+    expect(requestedExpiry({ expiresIn: 'never' }, now)).toBeNull();
+    expect(requestedExpiry({}, now)).toBeUndefined();
+  });
+
+  it('takes an explicit future date', () => {
+    expect(requestedExpiry({ expiresAt: '2026-02-01T00:00:00Z' }, now)?.toISOString()).toBe('2026-02-01T00:00:00.000Z');
+    expect(requestedExpiry({ expiresAt: null }, now)).toBeNull();
+  });
+
+  it.each([
+    { expiresIn: '0d' },
+    { expiresIn: '-1d' },
+    { expiresIn: '1h' },
+    { expiresIn: 'forever' },
+    { expiresIn: 30 },
+    { expiresIn: '99999d' },
+    { expiresAt: 'yesterday' },
+    { expiresAt: '2025-12-31T00:00:00Z' },
+    { expiresAt: '2099-01-01T00:00:00Z' },
+    { expiresAt: { $gt: 1 } },
+  ])('refuses %j with a 400', (values) => {
+    expect(() => requestedExpiry(values, now)).toThrow(KeywardError);
+    try {
+      requestedExpiry(values, now);
+    } catch (error) {
+      expect((error as KeywardError).status).toBe(400);
+    }
+  });
+});

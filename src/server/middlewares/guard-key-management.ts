@@ -1,0 +1,30 @@
+import type { Context, Next } from '@nocobase/actions';
+import { COLLECTION } from '../../constants';
+import { refusals, throwKeywardError } from '../errors';
+
+const READ_ACTIONS = new Set(['list', 'get']);
+
+/**
+ * ACL hook on `apiKeys:*`. Key management is granted by our snippet alone, never by a role's
+ * general collection strategy; and a request made with a key may read keys but never mint,
+ * change or revoke them, whatever its role allows, so a leaked key cannot make more.
+ */
+export function guardKeyManagement(snippet: string) {
+  return async function guardKeyManagement(ctx: Context, next: Next) {
+    const { resourceName, actionName } = ctx.action;
+    if (resourceName !== COLLECTION && !resourceName.startsWith(`${COLLECTION}.`)) {
+      return next();
+    }
+    if (ctx.state.apiKey && !READ_ACTIONS.has(actionName)) {
+      throwKeywardError(ctx, refusals.managedByKey());
+    }
+    const roles: string[] = ctx.state.currentRoles ?? [];
+    const granted = roles.some(
+      (name) => name === 'root' || ctx.app.acl.getRole(name)?.snippetAllowed(`${COLLECTION}:${actionName}`),
+    );
+    if (!granted) {
+      return ctx.throw(403, 'No permissions');
+    }
+    await next();
+  };
+}
