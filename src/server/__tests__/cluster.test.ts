@@ -1,0 +1,43 @@
+import { mkdtempSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import type { MockCluster } from '@nocobase/test';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../constants';
+import { createCluster, createKey, setUpTodos, withKey } from './helpers';
+
+describe('a two-node cluster', () => {
+  // Both nodes need one database: an in-memory SQLite would give each its own.
+  const dir = mkdtempSync(join(tmpdir(), 'keyward-cluster-'));
+  let cluster: MockCluster;
+
+  beforeAll(async () => {
+    cluster = await createCluster({ database: { dialect: 'sqlite', storage: join(dir, 'db.sqlite') } });
+  });
+
+  afterAll(async () => {
+    await cluster?.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses on one node a key revoked on the other, at once', async () => {
+    const [one, two] = cluster.nodes;
+    const { user } = await setUpTodos(one);
+
+    const { key, record, agent } = await createKey(one, user);
+    const disabled = await createKey(one, user);
+    // Warm the cache of node two.
+    expect((await withKey(two, key).get('/api/auth:check')).status).toBe(200);
+    expect((await withKey(two, disabled.key).get('/api/auth:check')).status).toBe(200);
+
+    expect((await agent.resource('apiKeys').destroy({ filterByTk: record.id })).status).toBe(200);
+    await disabled.agent.resource('apiKeys').update({ filterByTk: disabled.record.id, values: { enabled: false } });
+
+    const gone = await withKey(two, key).get('/api/auth:check');
+    expect(gone.status).toBe(401);
+    expect(gone.body.errors[0].code).toBe(ErrorCode.INVALID);
+    const off = await withKey(two, disabled.key).get('/api/auth:check');
+    expect(off.status).toBe(401);
+    expect(off.body.errors[0].code).toBe(ErrorCode.DISABLED);
+  });
+});

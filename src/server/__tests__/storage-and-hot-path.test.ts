@@ -1,0 +1,108 @@
+import type { MockServer } from '@nocobase/test';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KEY_PREFIX, PACKAGE_NAME } from '../../constants';
+import type PluginKeywardServer from '../plugin';
+import { createApp, createKey, setUpTodos, withKey } from './helpers';
+
+/** Every SQL statement the app runs while `work` runs. */
+async function recordSql(app: MockServer, work: () => Promise<unknown>) {
+  const statements: string[] = [];
+  const options = (app.db.sequelize as unknown as { options: { logging: unknown } }).options;
+  const previous = options.logging;
+  options.logging = (sql: string) => void statements.push(sql);
+  try {
+    await work();
+  } finally {
+    options.logging = previous;
+  }
+  return statements;
+}
+
+describe('what is stored, and what a request costs', () => {
+  let app: MockServer;
+  let plugin: PluginKeywardServer;
+  let key: string;
+  let keyId: number;
+
+  beforeAll(async () => {
+    app = await createApp();
+    plugin = app.pm.get(PACKAGE_NAME) as PluginKeywardServer;
+    const { user } = await setUpTodos(app);
+    const created = await createKey(app, user);
+    key = created.key;
+    keyId = created.record.id;
+    expect((await withKey(app, key).get('/api/todos:list')).status).toBe(200);
+    await plugin.tracker.flush();
+  });
+
+  afterAll(async () => {
+    await app?.destroy();
+  });
+
+  it('stores the key string nowhere, in any table', async () => {
+    const secret = key.slice(KEY_PREFIX.length);
+    const tables: string[] = await app.db.sequelize.getQueryInterface().showAllTables();
+    expect(tables.length).toBeGreaterThan(10);
+    let rowsSeen = 0;
+    for (const table of tables) {
+      const [rows] = await app.db.sequelize.query(`SELECT * FROM "${table}"`);
+      rowsSeen += rows.length;
+      const dump = JSON.stringify(rows);
+      expect(dump, table).not.toContain(secret.slice(0, 16));
+      expect(dump, table).not.toContain(secret.slice(-16));
+    }
+    expect(rowsSeen).toBeGreaterThan(0);
+    const [[row]] = (await app.db.sequelize.query(`SELECT * FROM "apiKeys" WHERE id = ${keyId}`)) as any;
+    expect(row.hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('serves a known key from the cache: no query about keys and no write at all', async () => {
+    const before = plugin.store.queries;
+    const statements = await recordSql(app, async () => {
+      for (let i = 0; i < 10; i++) {
+        expect((await withKey(app, key).get('/api/todos:list')).status).toBe(200);
+      }
+    });
+    expect(plugin.store.queries).toBe(before);
+    expect(statements.filter((sql) => sql.includes('apiKeys'))).toEqual([]);
+    expect(statements.filter((sql) => /\b(INSERT|UPDATE|DELETE)\b/i.test(sql))).toEqual([]);
+  });
+
+  it('looks a key up with one query on a cache miss', async () => {
+    plugin.store.clear();
+    const statements = await recordSql(app, () => withKey(app, key).get('/api/todos:list'));
+    expect(statements.filter((sql) => sql.includes('apiKeys'))).toHaveLength(1);
+  });
+
+  it('refuses malformed keys without any query', async () => {
+    const before = plugin.store.queries;
+    const statements = await recordSql(app, async () => {
+      expect((await withKey(app, `${key.slice(0, -1)}!`).get('/api/todos:list')).status).toBe(401);
+      expect((await withKey(app, `${KEY_PREFIX}short`).get('/api/todos:list')).status).toBe(401);
+    });
+    expect(plugin.store.queries).toBe(before);
+    expect(statements).toEqual([]);
+  });
+
+  it('writes lastUsedAt at most once per key per flush, and on stop', async () => {
+    const lastUsed = async () =>
+      (await app.db.getRepository('apiKeys').findOne({ filterByTk: keyId })).get('lastUsedAt') as Date | null;
+    const first = await lastUsed();
+    expect(first).toBeInstanceOf(Date);
+
+    for (let i = 0; i < 5; i++) {
+      await withKey(app, key).get('/api/todos:list');
+    }
+    expect(await lastUsed()).toEqual(first);
+    const writes = await recordSql(app, () => plugin.tracker.flush());
+    expect(writes.filter((sql) => /\bUPDATE\b/i.test(sql))).toHaveLength(1);
+    expect((await lastUsed())!.getTime()).toBeGreaterThan(first!.getTime());
+    expect(await recordSql(app, () => plugin.tracker.flush())).toEqual([]);
+
+    // Stopping the app flushes what is pending.
+    await withKey(app, key).get('/api/todos:list');
+    const onStop = await recordSql(app, () => plugin.tracker.stop());
+    plugin.tracker.start();
+    expect(onStop.filter((sql) => /\bUPDATE\b/i.test(sql))).toHaveLength(1);
+  });
+});
