@@ -12,6 +12,7 @@ export default defineConfig({
   test: {
     include: ['src/**/__tests__/**/*.test.{ts,tsx}'],
     environmentMatchGlobs: [['src/client/**', 'jsdom']],
+    setupFiles: ['src/client/__tests__/setup.ts'],
     env: {
       DB_DIALECT: 'sqlite', DB_STORAGE: ':memory:', LOGGER_LEVEL: 'error', APP_ENV: 'test',
       // The plugin manager resolves host plugins by name only with this set.

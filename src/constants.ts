@@ -13,7 +13,12 @@ export const AUTHENTICATOR = 'keyward';
 export const KEY_PREFIX = 'keyward_';
 export const KEY_HEADER = 'X-API-Key';
 
-export const EXPIRY_CHOICES = ['1d', '7d', '30d', '90d', 'never'] as const;
+/** Where the settings page lives: /admin/settings/<SETTINGS_KEY>. */
+export const SETTINGS_KEY = 'keyward-api-keys';
+
+/** The expiry choices of the form, as `expiresIn` values; 'custom' sends a date instead. */
+export const EXPIRY_CHOICES = ['1d', '7d', '30d', '90d', 'custom', 'never'] as const;
+export type ExpiryChoice = (typeof EXPIRY_CHOICES)[number];
 export const NAME_MAX_LENGTH = 100;
 /** Longest custom expiry, in days (`'<N>d'` or an explicit date). */
 export const MAX_EXPIRY_DAYS = 3650;

@@ -1,0 +1,74 @@
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import React from 'react';
+import { describe, expect, it } from 'vitest';
+import { ApiKeysPage } from '../ApiKeysPage';
+import { fakeApi, key, t } from './fakes';
+
+const apiBaseUrl = 'http://localhost:13000/api/';
+
+function row(name: string) {
+  return screen.getByText(name).closest('tr') as HTMLElement;
+}
+
+describe('ApiKeysPage', () => {
+  it('shows a helpful empty state', async () => {
+    render(<ApiKeysPage api={fakeApi([])} t={t} apiBaseUrl={apiBaseUrl} />);
+    await waitFor(() => expect(screen.getByText(/No API keys yet/)).toBeTruthy());
+  });
+
+  it('marks active, expired, disabled and never-expiring keys', async () => {
+    const keys = [
+      key({ id: 1, name: 'fresh', lastUsedAt: new Date().toISOString() }),
+      key({ id: 2, name: 'old', expiresAt: new Date(Date.now() - 86400_000).toISOString() }),
+      key({ id: 3, name: 'off', enabled: false }),
+      key({ id: 4, name: 'forever', expiresAt: null }),
+    ];
+    render(<ApiKeysPage api={fakeApi(keys)} t={t} apiBaseUrl={apiBaseUrl} locale="en-US" />);
+    await waitFor(() => expect(screen.getByText('fresh')).toBeTruthy());
+    expect(within(row('fresh')).getByText('Active')).toBeTruthy();
+    expect(within(row('fresh')).getByText('To Dos API Role')).toBeTruthy();
+    expect(within(row('fresh')).getByText('keyward_…Ab12')).toBeTruthy();
+    expect(within(row('fresh')).getByText('in 7 days')).toBeTruthy();
+    expect(within(row('old')).getAllByText('Expired')).toHaveLength(2);
+    expect(within(row('off')).getByText('Disabled')).toBeTruthy();
+    expect(within(row('off')).getByText('Enable')).toBeTruthy();
+    expect(within(row('forever')).getByText('Never expires')).toBeTruthy();
+    expect(within(row('forever')).getByText('Never used')).toBeTruthy();
+  });
+
+  it('disables a key and deletes one after confirmation', async () => {
+    const api = fakeApi([key({ id: 7, name: 'victim' })]);
+    render(<ApiKeysPage api={api} t={t} apiBaseUrl={apiBaseUrl} />);
+    await waitFor(() => expect(screen.getByText('victim')).toBeTruthy());
+    fireEvent.click(within(row('victim')).getByText('Disable'));
+    await waitFor(() => expect(api.update).toHaveBeenCalledWith(7, { enabled: false }));
+    fireEvent.click(within(row('victim')).getByText('Delete'));
+    expect(api.destroy).not.toHaveBeenCalled();
+    await waitFor(() => expect(screen.getByText('Delete this API key?')).toBeTruthy());
+    const confirm = document.querySelector('.ant-popconfirm-buttons .ant-btn-dangerous') as HTMLElement;
+    fireEvent.click(confirm);
+    await waitFor(() => expect(api.destroy).toHaveBeenCalledWith(7));
+  });
+
+  it('shows a failed action instead of swallowing it', async () => {
+    const api = fakeApi([key({ id: 7, name: 'victim' })]);
+    api.update.mockRejectedValue({ response: { data: { errors: [{ message: 'API key not found' }] } } });
+    render(<ApiKeysPage api={api} t={t} apiBaseUrl={apiBaseUrl} />);
+    await waitFor(() => expect(screen.getByText('victim')).toBeTruthy());
+    fireEvent.click(within(row('victim')).getByText('Disable'));
+    await waitFor(() => expect(screen.getByRole('alert').textContent).toContain('API key not found'));
+  });
+
+  it('pages through many keys', async () => {
+    const api = fakeApi([key()]);
+    api.list.mockImplementation(async (page: number) => ({
+      data: [key({ id: page, name: `page ${page}` })],
+      meta: { count: 45, page, pageSize: 20 },
+    }));
+    render(<ApiKeysPage api={api} t={t} apiBaseUrl={apiBaseUrl} />);
+    await waitFor(() => expect(screen.getByText('page 1')).toBeTruthy());
+    fireEvent.click(screen.getByTitle('3'));
+    await waitFor(() => expect(screen.getByText('page 3')).toBeTruthy());
+    expect(api.list).toHaveBeenLastCalledWith(3, 20);
+  });
+});

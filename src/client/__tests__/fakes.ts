@@ -1,0 +1,36 @@
+import { vi } from 'vitest';
+import type { ApiKeyRecord, KeysApi, Translate } from '../api';
+
+/** English as the keys are written, with i18next-style {{placeholders}} filled in. */
+export const t: Translate = (text, options = {}) =>
+  text.replace(/{{(\w+)}}/g, (_, name: string) => String(options[name] ?? ''));
+
+export const ROLES = [
+  { name: 'todos-api', title: 'To Dos API Role' },
+  { name: 'member', title: 'Member' },
+];
+
+export function key(overrides: Partial<ApiKeyRecord> = {}): ApiKeyRecord {
+  return {
+    id: 1,
+    name: 'ci script',
+    roleName: 'todos-api',
+    role: ROLES[0],
+    hint: 'keyward_…Ab12',
+    createdAt: new Date(Date.now() - 3600_000).toISOString(),
+    expiresAt: new Date(Date.now() + 7 * 86400_000).toISOString(),
+    enabled: true,
+    lastUsedAt: null,
+    ...overrides,
+  };
+}
+
+export function fakeApi(keys: ApiKeyRecord[] = []): KeysApi & { [K in keyof KeysApi]: ReturnType<typeof vi.fn> } {
+  return {
+    list: vi.fn(async () => ({ data: keys, meta: { count: keys.length, page: 1, pageSize: 20 } })),
+    create: vi.fn(async (values) => ({ ...key({ id: 99, name: values.name }), token: 'keyward_SECRET' })),
+    update: vi.fn(async () => undefined),
+    destroy: vi.fn(async () => undefined),
+    roles: vi.fn(async () => ROLES),
+  } as any;
+}

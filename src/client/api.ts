@@ -1,0 +1,88 @@
+/** The small interface the settings page needs from the host: easy to fake in tests. */
+
+export interface RoleOption {
+  name: string;
+  title: string;
+}
+
+export interface ApiKeyRecord {
+  id: number;
+  name: string;
+  roleName: string;
+  role?: RoleOption | null;
+  hint: string;
+  createdAt: string;
+  expiresAt: string | null;
+  enabled: boolean;
+  lastUsedAt: string | null;
+}
+
+export interface CreatedKey extends ApiKeyRecord {
+  token: string;
+}
+
+export interface NewKeyValues {
+  name: string;
+  role: { name: string };
+  expiresIn?: string;
+  expiresAt?: string;
+}
+
+export interface KeyPage {
+  data: ApiKeyRecord[];
+  meta: { count: number; page: number; pageSize: number };
+}
+
+export interface KeysApi {
+  list(page: number, pageSize: number): Promise<KeyPage>;
+  create(values: NewKeyValues): Promise<CreatedKey>;
+  update(id: number, values: Partial<Pick<ApiKeyRecord, 'name' | 'enabled'>>): Promise<void>;
+  destroy(id: number): Promise<void>;
+  /** The signed-in user's roles, the pseudo-roles left out. */
+  roles(): Promise<RoleOption[]>;
+}
+
+export type Translate = (text: string, options?: Record<string, unknown>) => string;
+
+type Request = (config: {
+  url: string;
+  method?: 'get' | 'post';
+  params?: Record<string, unknown>;
+  data?: unknown;
+  skipNotify?: boolean;
+}) => Promise<{ data: any }>;
+
+const PSEUDO_ROLES = new Set(['__union__', 'anonymous']);
+
+/** Builds the interface on the host's API client (`app.apiClient.request`). */
+export function createKeysApi(request: Request): KeysApi {
+  // Errors are shown where they happen, not as the host's global toast.
+  const call = (config: Parameters<Request>[0]) => request({ skipNotify: true, ...config });
+  return {
+    async list(page, pageSize) {
+      const res = await call({ url: 'apiKeys:list', params: { page, pageSize, sort: ['-createdAt'] } });
+      return { data: res.data.data, meta: res.data.meta };
+    },
+    async create(values) {
+      return (await call({ url: 'apiKeys:create', method: 'post', data: values })).data.data;
+    },
+    async update(id, values) {
+      await call({ url: 'apiKeys:update', method: 'post', params: { filterByTk: id }, data: values });
+    },
+    async destroy(id) {
+      await call({ url: 'apiKeys:destroy', method: 'post', params: { filterByTk: id } });
+    },
+    async roles() {
+      const user = (await call({ url: 'auth:check' })).data.data;
+      return ((user?.roles ?? []) as RoleOption[])
+        .filter((role) => !PSEUDO_ROLES.has(role.name))
+        .map(({ name, title }) => ({ name, title: title || name }));
+    },
+  };
+}
+
+/** The server's own words for a failed call: `{"errors":[{"message"}]}`, else the error's. */
+export function errorMessage(error: unknown): string {
+  const response = (error as { response?: { data?: { errors?: Array<{ message?: string }> } } })?.response;
+  return response?.data?.errors?.[0]?.message ?? (error as Error)?.message ?? String(error);
+}
