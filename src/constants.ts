@@ -5,6 +5,7 @@ export const PACKAGE_NAME = '@keyward/plugin-api-keys';
 export const NAMESPACE = PACKAGE_NAME;
 
 export const COLLECTION = 'apiKeys';
+export const TABLE = 'keywardApiKeys';
 /** Auth type and the built-in authenticator that uses it. */
 export const AUTH_TYPE = 'keyward';
 export const AUTHENTICATOR = 'keyward';

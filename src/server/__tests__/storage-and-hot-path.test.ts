@@ -1,6 +1,6 @@
 import type { MockServer } from '@nocobase/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KEY_PREFIX, PACKAGE_NAME } from '../../constants';
+import { KEY_PREFIX, PACKAGE_NAME, TABLE } from '../../constants';
 import type PluginKeywardServer from '../plugin';
 import { createApp, createKey, setUpTodos, withKey } from './helpers';
 
@@ -52,7 +52,7 @@ describe('what is stored, and what a request costs', () => {
       expect(dump, table).not.toContain(secret.slice(-16));
     }
     expect(rowsSeen).toBeGreaterThan(0);
-    const [[row]] = (await app.db.sequelize.query(`SELECT * FROM "apiKeys" WHERE id = ${keyId}`)) as any;
+    const [[row]] = (await app.db.sequelize.query(`SELECT * FROM "${TABLE}" WHERE id = ${keyId}`)) as any;
     expect(row.hash).toMatch(/^[0-9a-f]{64}$/);
   });
 
@@ -64,14 +64,14 @@ describe('what is stored, and what a request costs', () => {
       }
     });
     expect(plugin.store.queries).toBe(before);
-    expect(statements.filter((sql) => sql.includes('apiKeys'))).toEqual([]);
+    expect(statements.filter((sql) => sql.includes(TABLE))).toEqual([]);
     expect(statements.filter((sql) => /\b(INSERT|UPDATE|DELETE)\b/i.test(sql))).toEqual([]);
   });
 
   it('looks a key up with one query on a cache miss', async () => {
     plugin.store.clear();
     const statements = await recordSql(app, () => withKey(app, key).get('/api/todos:list'));
-    expect(statements.filter((sql) => sql.includes('apiKeys'))).toHaveLength(1);
+    expect(statements.filter((sql) => sql.includes(TABLE))).toHaveLength(1);
   });
 
   it('refuses malformed keys without any query', async () => {

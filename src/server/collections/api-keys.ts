@@ -1,8 +1,10 @@
 import { defineCollection } from '@nocobase/database';
-import { COLLECTION, NAME_MAX_LENGTH } from '../../constants';
+import { COLLECTION, NAME_MAX_LENGTH, TABLE } from '../../constants';
 
 export default defineCollection({
   name: COLLECTION,
+  // Our own table: the built-in plugin's `apiKeys` table (JWT rows) may still be in the database.
+  tableName: TABLE,
   // Keys are personal credentials: back them up with the users, never copy them between apps.
   dumpRules: { group: 'user' },
   migrationRules: ['schema-only'],
