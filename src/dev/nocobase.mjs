@@ -86,6 +86,7 @@ function environment() {
     NODE_PATH: nodeModules,
     APP_PACKAGE_ROOT: path.join(nodeModules, '@nocobase/app'),
     PLUGIN_STATICS_PATH: '/static/plugins/',
+    CDN_BASE_URL: process.env.CDN_BASE_URL ?? '',
     CACHE_DEFAULT_STORE: 'memory',
     WS_PATH: '/ws',
     INIT_ROOT_EMAIL: admin.email,
