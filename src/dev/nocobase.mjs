@@ -131,11 +131,12 @@ export async function prepare() {
   }
   step(`Installing NocoBase 2.2.15 into ${path.relative(process.cwd(), storage) || '.'} (first run, about a minute)…`);
   await run(['install', '-f']);
-  step('Disabling the built-in "Auth: API keys" plugin…');
-  await run(['pm', 'disable', 'api-keys']);
   step(`Adding and enabling ${packageName}…`);
   await run(['pm', 'add', packageName]);
   await run(['pm', 'enable', packageName]);
+  // After enabling ours: enabling a plugin turns the preset's built-in plugins back on.
+  step('Disabling the built-in "Auth: API keys" plugin…');
+  await run(['pm', 'disable', 'api-keys']);
   fs.writeFileSync(installedMarker, new Date().toISOString());
 }
 
