@@ -122,9 +122,12 @@ export function ApiKeysPage({ api, t, apiBaseUrl, locale }: ApiKeysPageProps) {
   return (
     <Card
       title={
+        // The host already heads the page with its title: say what a key is instead.
         <Space>
           <KeyOutlined />
-          {t('API keys')}
+          <Typography.Text type="secondary" style={{ fontWeight: 'normal' }}>
+            {t('Each key acts as you, limited to the role you pick. Only a hash of it is stored.')}
+          </Typography.Text>
         </Space>
       }
       extra={

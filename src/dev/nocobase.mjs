@@ -134,7 +134,10 @@ export async function prepare() {
   step(`Adding and enabling ${packageName}…`);
   await run(['pm', 'add', packageName]);
   await run(['pm', 'enable', packageName]);
-  // After enabling ours: enabling a plugin turns the preset's built-in plugins back on.
+  // `pm add` leaves a pending upgrade, and an upgrade re-enables every built-in plugin of the
+  // preset: run it now, so that disabling the built-in API keys plugin afterwards sticks.
+  await run(['upgrade']);
+  fs.rmSync(path.join(storage, '.upgrading'), { force: true });
   step('Disabling the built-in "Auth: API keys" plugin…');
   await run(['pm', 'disable', 'api-keys']);
   fs.writeFileSync(installedMarker, new Date().toISOString());
