@@ -55,7 +55,10 @@ export function OneTimeKeyModal({ createdKey, apiBaseUrl, t, onClose }: OneTimeK
       {t('Done')}
     </Button>
   );
-  const block = { whiteSpace: 'pre-wrap' as const, wordBreak: 'break-all' as const, fontSize: 12 };
+  const target = collection.trim() || 'todos';
+  const curl = curlExample(apiBaseUrl, target, token);
+  const jsBlock = jsBlockExample(apiBaseUrl, target, token);
+  const block = { whiteSpace: 'pre-wrap' as const, wordBreak: 'break-all' as const, fontSize: 12, margin: 0 };
 
   return (
     <Modal
@@ -76,15 +79,15 @@ export function OneTimeKeyModal({ createdKey, apiBaseUrl, t, onClose }: OneTimeK
       <Space direction="vertical" style={{ width: '100%' }}>
         <Space>
           <Typography.Text>{t('Collection')}</Typography.Text>
-          <Input size="small" value={collection} onChange={(event) => setCollection(event.target.value.trim() || 'todos')} />
+          <Input size="small" value={collection} placeholder="todos" onChange={(event) => setCollection(event.target.value)} />
         </Space>
         <Typography.Text strong>curl</Typography.Text>
-        <Typography.Paragraph code copyable style={block} data-testid="curl-example">
-          {curlExample(apiBaseUrl, collection, token)}
+        <Typography.Paragraph copyable={{ text: curl }} data-testid="curl-example">
+          <pre style={block}>{curl}</pre>
         </Typography.Paragraph>
         <Typography.Text strong>{t('JS block')}</Typography.Text>
-        <Typography.Paragraph code copyable style={block} data-testid="js-example">
-          {jsBlockExample(apiBaseUrl, collection, token)}
+        <Typography.Paragraph copyable={{ text: jsBlock }} data-testid="js-example">
+          <pre style={block}>{jsBlock}</pre>
         </Typography.Paragraph>
       </Space>
     </Modal>

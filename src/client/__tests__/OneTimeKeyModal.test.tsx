@@ -29,8 +29,13 @@ describe('OneTimeKeyModal', () => {
     const js = screen.getByTestId('js-example').textContent!;
     expect(js).toContain(`axios.get('${apiBaseUrl}todos:list'`);
     expect(js).toContain(`Authorization: 'Bearer ${created.token}'`);
-    fireEvent.change(screen.getByDisplayValue('todos'), { target: { value: 'orders' } });
+    const collection = screen.getByDisplayValue('todos');
+    fireEvent.change(collection, { target: { value: 'orders' } });
     expect(screen.getByTestId('curl-example').textContent).toContain(`${apiBaseUrl}orders:list`);
+    // An emptied field stays empty while typing; the examples fall back to todos meanwhile.
+    fireEvent.change(collection, { target: { value: '' } });
+    expect((collection as HTMLInputElement).value).toBe('');
+    expect(screen.getByTestId('curl-example').textContent).toContain(`${apiBaseUrl}todos:list`);
   });
 
   it('asks for confirmation before closing, from Done or the close button', async () => {

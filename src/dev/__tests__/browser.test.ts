@@ -1,0 +1,173 @@
+// End to end in a real browser: the app exactly as `npm start` runs it, on its own storage and
+// port, driven through the UI by headless Chromium. Saves the README's screenshots on the way.
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = path.resolve(__dirname, '../../..');
+const screenshots = path.join(root, 'src/docs');
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const PLUGIN_MARKERS = ['@keyward', 'keyward', 'apiKeys'];
+const KEY_NAME = 'browser test key';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** `npm start`'s environment: none of vitest's variables, which change how NocoBase boots. */
+function startEnvironment(storage: string, port: number) {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!/^(VITEST|TEST$|NODE_ENV$|APP_ENV$|DB_)/.test(name)) {
+      env[name] = value;
+    }
+  }
+  return { ...env, STORAGE_PATH: storage, APP_PORT: String(port) };
+}
+
+function waitForReady(child: ChildProcess, output: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output.push(chunk.toString());
+      if (chunk.toString().includes('is running at')) resolve();
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`npm start exited with ${code}:\n${output.join('').slice(-3000)}`)));
+  });
+}
+
+/** Waits until antd's open/close animations are over, so screenshots show the final frame. */
+function settled(page: Page) {
+  return page.waitForFunction(() => !document.querySelector('[class*="-appear-active"], [class*="-enter-active"], [class*="-leave-active"]'));
+}
+
+describe('the settings page in a real browser', () => {
+  let storage: string;
+  let baseUrl: string;
+  let server: ChildProcess;
+  let browser: Browser;
+  let page: Page;
+  let todoTitles: string[];
+  const pluginErrors: string[] = [];
+
+  beforeAll(async () => {
+    if (!fs.existsSync(chromiumPath)) {
+      throw new Error(`No Chromium at ${chromiumPath}: apt-get install -y chromium, or set CHROMIUM_PATH.`);
+    }
+    storage = fs.mkdtempSync(path.join(os.tmpdir(), 'keyward-browser-'));
+    const port = await freePort();
+    baseUrl = `http://localhost:${port}`;
+    const output: string[] = [];
+    server = spawn(process.execPath, [path.join(root, 'src/dev/start.mjs')], {
+      cwd: root,
+      env: startEnvironment(storage, port),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    await waitForReady(server, output);
+
+    // The demo's set-up reads where the app is from the environment when first imported.
+    process.env.STORAGE_PATH = storage;
+    process.env.APP_PORT = String(port);
+    const demo = await import('../todos-demo.mjs');
+    await demo.setUpTodos();
+    todoTitles = demo.TODOS;
+
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const fromPlugin = (text: string) => PLUGIN_MARKERS.some((marker) => text.includes(marker));
+    page.on('console', (message) => {
+      const text = `${message.text()} (${message.location().url})`;
+      if (message.type() === 'error' && fromPlugin(text)) pluginErrors.push(text);
+    });
+    page.on('pageerror', (error) => {
+      if (fromPlugin(`${error.message}\n${error.stack}`)) pluginErrors.push(error.stack ?? error.message);
+    });
+    page.on('response', (response) => {
+      if (response.url().includes('/@keyward/plugin-api-keys/') && !response.ok()) {
+        pluginErrors.push(`${response.status()} ${response.url()}`);
+      }
+    });
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (server && server.exitCode === null) {
+      const exited = new Promise((resolve) => server.once('exit', resolve));
+      server.kill('SIGTERM');
+      await exited;
+    }
+    if (storage) fs.rmSync(storage, { recursive: true, force: true });
+  }, 60_000);
+
+  async function listTodos(key: string) {
+    const res = await fetch(`${baseUrl}/api/todos:list`, { headers: { Authorization: `Bearer ${key}` } });
+    return { status: res.status, body: await res.json() };
+  }
+
+  it('creates a key in the UI, uses it, deletes it in the UI, and the key stops working', async () => {
+    await page.goto(`${baseUrl}/signin`);
+    await page.getByPlaceholder('Username/Email').fill('admin@nocobase.com');
+    await page.getByPlaceholder('Password').fill('admin123');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/admin/);
+
+    // Settings (the gear in the top bar) → API keys.
+    await page.locator('[aria-label="setting"]').first().click();
+    await page.getByRole('menuitem', { name: 'API keys' }).click();
+    await page.waitForURL(/\/admin\/settings\/keyward-api-keys/);
+
+    await page.getByRole('button', { name: 'Add API key' }).click();
+    const form = page.getByRole('dialog', { name: 'Add API key' });
+    await form.getByLabel('Name').fill(KEY_NAME);
+    await form.getByLabel('Role').click();
+    await page.locator('.ant-select-item-option', { hasText: 'To Dos API Role' }).click();
+    await form.getByRole('button', { name: 'Submit' }).click();
+
+    const oneTime = page.getByRole('dialog', { name: 'API key created' });
+    const key = await oneTime.getByLabel('API key').inputValue();
+    expect(key).toMatch(/^keyward_[0-9A-Za-z]{49}$/);
+    await oneTime.getByText(`${baseUrl}/api/`).first().waitFor();
+    await settled(page);
+    await page.screenshot({ path: path.join(screenshots, 'one-time-key-modal.png') });
+
+    const used = await listTodos(key);
+    expect(used.status).toBe(200);
+    expect(used.body.data.map((todo: { title: string }) => todo.title).sort()).toEqual([...todoTitles].sort());
+
+    await oneTime.getByRole('button', { name: 'Done' }).click();
+    await oneTime.getByRole('button', { name: 'Yes, close' }).click();
+    await oneTime.waitFor({ state: 'hidden' });
+
+    const row = page.getByRole('row', { name: new RegExp(KEY_NAME) });
+    await row.getByText('To Dos API Role').waitFor();
+    await row.getByText('Active').waitFor();
+    await page.mouse.move(0, 0);
+    await settled(page);
+    await page.screenshot({ path: path.join(screenshots, 'settings-page.png') });
+
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await page.locator('.ant-popconfirm').getByRole('button', { name: 'Delete' }).click();
+    await row.waitFor({ state: 'detached' });
+
+    const refused = await listTodos(key);
+    expect(refused.status).toBe(401);
+    expect(refused.body.errors[0].code).toBe('API_KEY_INVALID');
+
+    expect(pluginErrors).toEqual([]);
+  }, 180_000);
+});
