@@ -1,16 +1,19 @@
 // `npm run demo`: the seeds' To-Dos walkthrough on the `npm start` storage. Uses the running app
 // if there is one, else starts it for the duration.
-import { baseUrl, fail, isServing, prepare, startServer, stopServer } from './nocobase.mjs';
-import { setUpTodos, USER } from './todos-demo.mjs';
+import { admin, defaultApp, fail, stopServer } from './nocobase.mjs';
+import { createKey, ROLE, setUpTodos, signIn, USER } from './todos-demo.mjs';
+
+const { baseUrl } = defaultApp;
 
 try {
   let server;
-  if (!(await isServing())) {
-    await prepare();
-    server = await startServer();
+  if (!(await defaultApp.isServing())) {
+    await defaultApp.prepare();
+    server = await defaultApp.start();
   }
   try {
-    const key = await setUpTodos();
+    await setUpTodos(baseUrl);
+    const key = await createKey(baseUrl, await signIn(baseUrl, admin.email, admin.password), ROLE.name);
     console.log(`
 ✔ The To-Dos demo is ready. Try the new key (shown only this once):
 

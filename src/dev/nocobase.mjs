@@ -1,5 +1,5 @@
 // Runs a real NocoBase 2.2.15 (the prebuilt app from @nocobase/app) with this plugin, on an
-// embedded SQLite database under ./storage. Shared by `npm start` and `npm run demo`.
+// embedded SQLite database. Shared by `npm start`, `npm run demo` and `npm run bench`.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -12,14 +12,10 @@ const { name: packageName } = JSON.parse(fs.readFileSync(path.join(root, 'packag
 const nodeModules = path.join(root, 'node_modules');
 const cli = path.join(nodeModules, '@nocobase/app/lib/index.js');
 
-export const storage = path.resolve(root, process.env.STORAGE_PATH ?? 'storage');
-export const port = Number(process.env.APP_PORT ?? 13000);
-export const baseUrl = `http://localhost:${port}`;
 export const admin = {
   email: process.env.INIT_ROOT_EMAIL ?? 'admin@nocobase.com',
   password: process.env.INIT_ROOT_PASSWORD ?? 'admin123',
 };
-const installedMarker = path.join(storage, '.keyward-installed');
 
 /** Ends the process with one line that says what is wrong, not a stack trace. */
 export function fail(message) {
@@ -42,69 +38,6 @@ function checkInstallAndBuild() {
   }
 }
 
-function checkStorage() {
-  try {
-    fs.mkdirSync(path.join(storage, 'db'), { recursive: true });
-    const probe = path.join(storage, `.write-test-${process.pid}`);
-    fs.writeFileSync(probe, '');
-    fs.unlinkSync(probe);
-  } catch (error) {
-    fail(`Storage folder ${storage} is not writable (${error.code ?? error.message}): fix its permissions or set STORAGE_PATH.`);
-  }
-}
-
-export function portIsFree() {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, () => server.close(() => resolve(true)));
-  });
-}
-
-/** The app key stays the same across runs: it signs sessions (never our API keys). */
-function appKey() {
-  const file = path.join(storage, '.app-key');
-  if (!fs.existsSync(file)) {
-    fs.writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
-  }
-  return fs.readFileSync(file, 'utf8').trim();
-}
-
-/** The environment the NocoBase CLI normally sets up. */
-function environment() {
-  return {
-    ...process.env,
-    APP_ENV: 'production',
-    APP_KEY: appKey(),
-    APP_PORT: String(port),
-    API_BASE_PATH: '/api/',
-    APP_PUBLIC_PATH: '/',
-    DB_DIALECT: 'sqlite',
-    DB_STORAGE: path.join(storage, 'db', 'nocobase.sqlite'),
-    STORAGE_PATH: storage,
-    NODE_MODULES_PATH: nodeModules,
-    NODE_PATH: nodeModules,
-    APP_PACKAGE_ROOT: path.join(nodeModules, '@nocobase/app'),
-    PLUGIN_STATICS_PATH: '/static/plugins/',
-    CDN_BASE_URL: process.env.CDN_BASE_URL ?? '',
-    CACHE_DEFAULT_STORE: 'memory',
-    WS_PATH: '/ws',
-    INIT_ROOT_EMAIL: admin.email,
-    INIT_ROOT_PASSWORD: admin.password,
-    INIT_ROOT_USERNAME: process.env.INIT_ROOT_USERNAME ?? 'nocobase',
-    LOGGER_TRANSPORT: 'console',
-    LOGGER_LEVEL: process.env.LOGGER_LEVEL ?? 'error',
-  };
-}
-
-function run(args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: root, env: environment(), stdio: 'inherit' });
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`nocobase ${args.join(' ')} exited with ${code}`))));
-  });
-}
-
 /** The host loads a plugin from node_modules by its package name: point that name at this folder. */
 function linkPlugin() {
   const link = path.join(nodeModules, packageName);
@@ -121,57 +54,135 @@ function linkPlugin() {
   }
 }
 
-/** First run: install NocoBase, swap the built-in API keys plugin for this one. */
-export async function prepare() {
-  checkInstallAndBuild();
-  checkStorage();
-  linkPlugin();
-  if (fs.existsSync(installedMarker)) {
-    return;
-  }
-  step(`Installing NocoBase 2.2.15 into ${path.relative(process.cwd(), storage) || '.'} (first run, about a minute)…`);
-  await run(['install', '-f']);
-  step(`Adding and enabling ${packageName}…`);
-  await run(['pm', 'add', packageName]);
-  await run(['pm', 'enable', packageName]);
-  // `pm add` leaves a pending upgrade, and an upgrade re-enables every built-in plugin of the
-  // preset: run it now, so that disabling the built-in API keys plugin afterwards sticks.
-  await run(['upgrade']);
-  fs.rmSync(path.join(storage, '.upgrading'), { force: true });
-  step('Disabling the built-in "Auth: API keys" plugin…');
-  await run(['pm', 'disable', 'api-keys']);
-  fs.writeFileSync(installedMarker, new Date().toISOString());
-}
+/**
+ * One NocoBase app on its own storage and port. With `keyward: false` it keeps the built-in
+ * API keys plugin instead (the benchmark compares the two).
+ */
+export function nocobaseApp({ storage, port, keyward = true, quiet = false }) {
+  const baseUrl = `http://localhost:${port}`;
+  const installedMarker = path.join(storage, '.keyward-installed');
+  const stdio = quiet ? 'ignore' : 'inherit';
+  const say = quiet ? () => {} : step;
 
-export async function isServing() {
-  try {
-    const res = await fetch(`http://127.0.0.1:${port}/api/__health_check`);
-    return res.ok;
-  } catch {
-    return false;
+  function checkStorage() {
+    try {
+      fs.mkdirSync(path.join(storage, 'db'), { recursive: true });
+      const probe = path.join(storage, `.write-test-${process.pid}`);
+      fs.writeFileSync(probe, '');
+      fs.unlinkSync(probe);
+    } catch (error) {
+      fail(`Storage folder ${storage} is not writable (${error.code ?? error.message}): fix its permissions or set STORAGE_PATH.`);
+    }
   }
-}
 
-/** Starts the app; resolves with the child process once it answers HTTP. */
-export async function startServer() {
-  if (!(await portIsFree())) {
-    fail(`Port ${port} is already in use: stop what uses it, or pick another with APP_PORT=13001.`);
+  function portIsFree() {
+    return new Promise((resolve) => {
+      const server = net.createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, () => server.close(() => resolve(true)));
+    });
   }
-  step(`Starting NocoBase on port ${port}…`);
-  const child = spawn(process.execPath, [cli, 'start'], { cwd: root, env: environment(), stdio: 'inherit' });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const started = Date.now();
-  while (!(await isServing())) {
-    if (child.exitCode !== null) {
-      fail(`NocoBase stopped while starting (exit code ${child.exitCode}); see the lines above.`);
+
+  /** The app key stays the same across runs: it signs sessions (never our API keys). */
+  function appKey() {
+    const file = path.join(storage, '.app-key');
+    if (!fs.existsSync(file)) {
+      fs.writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
     }
-    if (Date.now() - started > 180_000) {
-      child.kill('SIGTERM');
-      fail('NocoBase did not answer within 3 minutes.');
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    return fs.readFileSync(file, 'utf8').trim();
   }
-  return { child, exited };
+
+  /** The environment the NocoBase CLI normally sets up. */
+  function environment() {
+    return {
+      ...process.env,
+      APP_ENV: 'production',
+      APP_KEY: appKey(),
+      APP_PORT: String(port),
+      API_BASE_PATH: '/api/',
+      APP_PUBLIC_PATH: '/',
+      DB_DIALECT: 'sqlite',
+      DB_STORAGE: path.join(storage, 'db', 'nocobase.sqlite'),
+      STORAGE_PATH: storage,
+      NODE_MODULES_PATH: nodeModules,
+      NODE_PATH: nodeModules,
+      APP_PACKAGE_ROOT: path.join(nodeModules, '@nocobase/app'),
+      PLUGIN_STATICS_PATH: '/static/plugins/',
+      CDN_BASE_URL: process.env.CDN_BASE_URL ?? '',
+      CACHE_DEFAULT_STORE: 'memory',
+      WS_PATH: '/ws',
+      INIT_ROOT_EMAIL: admin.email,
+      INIT_ROOT_PASSWORD: admin.password,
+      INIT_ROOT_USERNAME: process.env.INIT_ROOT_USERNAME ?? 'nocobase',
+      LOGGER_TRANSPORT: 'console',
+      LOGGER_LEVEL: process.env.LOGGER_LEVEL ?? 'error',
+    };
+  }
+
+  function run(args) {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [cli, ...args], { cwd: root, env: environment(), stdio });
+      child.on('error', reject);
+      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`nocobase ${args.join(' ')} exited with ${code}`))));
+    });
+  }
+
+  /** First run: install NocoBase, swap the built-in API keys plugin for this one. */
+  async function prepare() {
+    checkInstallAndBuild();
+    checkStorage();
+    linkPlugin();
+    if (fs.existsSync(installedMarker)) {
+      return;
+    }
+    say(`Installing NocoBase 2.2.15 into ${path.relative(process.cwd(), storage) || '.'} (first run, about a minute)…`);
+    await run(['install', '-f']);
+    if (keyward) {
+      say(`Adding and enabling ${packageName}…`);
+      await run(['pm', 'add', packageName]);
+      await run(['pm', 'enable', packageName]);
+      // `pm add` leaves a pending upgrade, and an upgrade re-enables every built-in plugin of the
+      // preset: run it now, so that disabling the built-in API keys plugin afterwards sticks.
+      await run(['upgrade']);
+      fs.rmSync(path.join(storage, '.upgrading'), { force: true });
+      say('Disabling the built-in "Auth: API keys" plugin…');
+      await run(['pm', 'disable', 'api-keys']);
+    }
+    fs.writeFileSync(installedMarker, new Date().toISOString());
+  }
+
+  async function isServing() {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/api/__health_check`);
+      return res.ok;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Starts the app; resolves with the running server once it answers HTTP. */
+  async function start() {
+    if (!(await portIsFree())) {
+      fail(`Port ${port} is already in use: stop what uses it, or pick another with APP_PORT=13001.`);
+    }
+    say(`Starting NocoBase on port ${port}…`);
+    const child = spawn(process.execPath, [cli, 'start'], { cwd: root, env: environment(), stdio });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const started = Date.now();
+    while (!(await isServing())) {
+      if (child.exitCode !== null) {
+        fail(`NocoBase stopped while starting (exit code ${child.exitCode}); see the lines above.`);
+      }
+      if (Date.now() - started > 180_000) {
+        child.kill('SIGTERM');
+        fail('NocoBase did not answer within 3 minutes.');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    return { child, exited };
+  }
+
+  return { storage, port, baseUrl, prepare, isServing, start };
 }
 
 export async function stopServer({ child, exited }) {
@@ -180,3 +191,9 @@ export async function stopServer({ child, exited }) {
   }
   await exited;
 }
+
+/** The app `npm start` and `npm run demo` use: ./storage (or STORAGE_PATH), port 13000 (or APP_PORT). */
+export const defaultApp = nocobaseApp({
+  storage: path.resolve(root, process.env.STORAGE_PATH ?? 'storage'),
+  port: Number(process.env.APP_PORT ?? 13000),
+});

@@ -1,9 +1,11 @@
 // `npm start`: NocoBase with this plugin at http://localhost:13000 until Ctrl-C.
-import { admin, baseUrl, fail, prepare, startServer, stopServer } from './nocobase.mjs';
+import { admin, defaultApp, fail, stopServer } from './nocobase.mjs';
+
+const { baseUrl } = defaultApp;
 
 try {
-  await prepare();
-  const server = await startServer();
+  await defaultApp.prepare();
+  const server = await defaultApp.start();
   console.log(`
 ✔ NocoBase with Keyward is running at ${baseUrl}
   Sign in as ${admin.email} / ${admin.password}

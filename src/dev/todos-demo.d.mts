@@ -1,5 +1,7 @@
 export declare const ROLE: { name: string; title: string };
 export declare const USER: { username: string; nickname: string; email: string; password: string };
 export declare const TODOS: string[];
-/** Sets the seeds' To-Dos walkthrough up on the running app; resolves with a new key for its role. */
-export declare function setUpTodos(): Promise<string>;
+export declare const KEYWARD_SNIPPET: string;
+export declare function signIn(baseUrl: string, account: string, password: string): Promise<string>;
+export declare function createKey(baseUrl: string, token: string, roleName: string, name?: string): Promise<string>;
+export declare function setUpTodos(baseUrl: string, options?: { titles?: string[]; snippets?: string[] }): Promise<void>;
