@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'crypto';
+import { hash, randomInt } from 'crypto';
 import { crc32 } from 'zlib';
 import { KEY_PREFIX } from '../constants';
 
@@ -8,27 +8,29 @@ import { KEY_PREFIX } from '../constants';
  * mistyped or made-up key be refused before any lookup.
  */
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-const SECRET_BYTES = 32;
 const BODY_LENGTH = 43; // ceil(256 / log2(62))
 const CHECKSUM_LENGTH = 6; // ceil(32 / log2(62))
 export const KEY_LENGTH = KEY_PREFIX.length + BODY_LENGTH + CHECKSUM_LENGTH;
 const KEY_PATTERN = new RegExp(`^${KEY_PREFIX}[0-9A-Za-z]{${BODY_LENGTH + CHECKSUM_LENGTH}}$`);
 
-function base62(value: bigint, length: number): string {
+/** CRC32 in 6 base62 digits, most significant first. On every request: plain number arithmetic. */
+function checksum(payload: string): string {
+  let value = crc32(payload);
   let out = '';
-  for (let i = 0; i < length; i++) {
-    out = ALPHABET[Number(value % 62n)] + out;
-    value /= 62n;
+  for (let i = 0; i < CHECKSUM_LENGTH; i++) {
+    out = ALPHABET[value % 62] + out;
+    value = Math.floor(value / 62);
   }
   return out;
 }
 
-function checksum(payload: string): string {
-  return base62(BigInt(crc32(payload)), CHECKSUM_LENGTH);
-}
-
 export function generateKey(): string {
-  const payload = KEY_PREFIX + base62(BigInt('0x' + randomBytes(SECRET_BYTES).toString('hex')), BODY_LENGTH);
+  let body = '';
+  for (let i = 0; i < BODY_LENGTH; i++) {
+    // randomInt draws from the CSPRNG without modulo bias.
+    body += ALPHABET[randomInt(ALPHABET.length)];
+  }
+  const payload = KEY_PREFIX + body;
   return payload + checksum(payload);
 }
 
@@ -41,9 +43,9 @@ export function isWellFormedKey(candidate: string): boolean {
   return checksum(candidate.slice(0, split)) === candidate.slice(split);
 }
 
-/** What is stored and looked up: the key itself never is. */
+/** What is stored and looked up: the key itself never is. One-shot, as it runs on every request. */
 export function hashKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return hash('sha256', key, 'hex');
 }
 
 /** Enough to tell keys apart in a list, too little to matter if seen. */

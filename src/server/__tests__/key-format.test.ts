@@ -36,6 +36,12 @@ describe('key format', () => {
     expect(isWellFormedKey('')).toBe(false);
   });
 
+  it('still accepts, and hashes the same, a key made by the first release', () => {
+    const key = 'keyward_80MbdLxSeurMNbQmpv03QV8IJYwD5t6uKcj2TMtG68T2CG5FT';
+    expect(isWellFormedKey(key)).toBe(true);
+    expect(hashKey(key)).toBe('99daa89aeadae3d2de8445d4d6491b2371a22af1569ca588c267e7bbb83c0e84');
+  });
+
   it('stores a SHA-256 hash and shows only a hint', () => {
     const key = generateKey();
     expect(hashKey(key)).toMatch(/^[0-9a-f]{64}$/);
