@@ -17,7 +17,7 @@ await runLoad();
 
 // Its own process: a fresh heap, and nothing left over from the load run.
 console.log('\n› Auth step microbenchmark…');
-const child = spawn(process.execPath, [path.join(here, 'auth-step.mjs')], { stdio: ['ignore', 'inherit', 'pipe'] });
+const child = spawn(process.execPath, ['--expose-gc', path.join(here, 'auth-step.mjs')], { stdio: ['ignore', 'inherit', 'pipe'] });
 // The host's sandbox (SES) lists every intrinsic it hardens on stderr: noise here.
 createInterface({ input: child.stderr }).on('line', (line) => {
   if (!/Removing intrinsics|About to overwrite|^\s*$/.test(line)) console.error(line);
