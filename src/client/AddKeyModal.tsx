@@ -1,8 +1,9 @@
 import { Alert, DatePicker, Form, Input, Modal, Select } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import React, { useEffect, useState } from 'react';
-import { EXPIRY_CHOICES, type ExpiryChoice, MAX_EXPIRY_DAYS, NAME_MAX_LENGTH } from '../constants';
+import { EXPIRY_CHOICES, type ExpiryChoice, MAX_EXPIRY_DAYS } from '../constants';
 import { type CreatedKey, errorMessage, type KeysApi, type NewKeyValues, type RoleOption, type Translate } from './api';
+import { nameRules } from './name-rules';
 
 const EXPIRY_LABELS: Record<ExpiryChoice, string> = {
   '1d': '1 day',
@@ -89,10 +90,7 @@ export function AddKeyModal({ open, api, t, onCancel, onCreated }: AddKeyModalPr
         <Form.Item
           name="name"
           label={t('Name')}
-          rules={[
-            { required: true, whitespace: true, message: t('Name is required.') },
-            { max: NAME_MAX_LENGTH, message: t('Name must be at most {{max}} characters.', { max: NAME_MAX_LENGTH }) },
-          ]}
+          rules={nameRules(t)}
         >
           <Input placeholder={t('What will use this key?')} />
         </Form.Item>

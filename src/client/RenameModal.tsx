@@ -1,7 +1,7 @@
 import { Form, Input, Modal } from 'antd';
 import React from 'react';
-import { NAME_MAX_LENGTH } from '../constants';
 import type { Translate } from './api';
+import { nameRules } from './name-rules';
 
 export interface RenameModalProps {
   name: string | null;
@@ -24,10 +24,7 @@ export function RenameModal({ name, t, onCancel, onRename }: RenameModalProps) {
         <Form.Item
           name="name"
           label={t('Name')}
-          rules={[
-            { required: true, whitespace: true, message: t('Name is required.') },
-            { max: NAME_MAX_LENGTH, message: t('Name must be at most {{max}} characters.', { max: NAME_MAX_LENGTH }) },
-          ]}
+          rules={nameRules(t)}
         >
           <Input />
         </Form.Item>
