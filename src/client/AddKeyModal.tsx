@@ -4,6 +4,7 @@ import React, { useEffect, useState } from 'react';
 import { EXPIRY_CHOICES, type ExpiryChoice, MAX_EXPIRY_DAYS } from '../constants';
 import { type CreatedKey, errorMessage, type KeysApi, type NewKeyValues, type RoleOption, type Translate } from './api';
 import { nameRules } from './name-rules';
+import { roleTitle } from './role-title';
 
 const EXPIRY_LABELS: Record<ExpiryChoice, string> = {
   '1d': '1 day',
@@ -98,7 +99,7 @@ export function AddKeyModal({ open, api, t, onCancel, onCreated }: AddKeyModalPr
           <Select
             loading={!roles}
             placeholder={t('The key acts with this role only')}
-            options={(roles ?? []).map((role) => ({ value: role.name, label: t(role.title) }))}
+            options={(roles ?? []).map((role) => ({ value: role.name, label: roleTitle(role.title, t) }))}
           />
         </Form.Item>
         <Form.Item name="expiry" label={t('Expires')}>

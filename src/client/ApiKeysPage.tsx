@@ -8,6 +8,7 @@ import { type ApiKeyRecord, type CreatedKey, errorMessage, type KeysApi, type Tr
 import { fromNow, keyStatus } from './key-status';
 import { OneTimeKeyModal } from './OneTimeKeyModal';
 import { RenameModal } from './RenameModal';
+import { roleTitle } from './role-title';
 
 const STATUS_COLORS = { active: 'green', disabled: 'default', expired: 'red' } as const;
 const STATUS_LABELS = { active: 'Active', disabled: 'Disabled', expired: 'Expired' } as const;
@@ -67,7 +68,7 @@ export function ApiKeysPage({ api, t, apiBaseUrl, locale }: ApiKeysPageProps) {
 
   const columns: ColumnsType<ApiKeyRecord> = [
     { title: t('Name'), dataIndex: 'name' },
-    { title: t('Role'), key: 'role', render: (_, key) => t(key.role?.title ?? key.roleName) },
+    { title: t('Role'), key: 'role', render: (_, key) => roleTitle(key.role?.title ?? key.roleName, t) },
     { title: t('Key'), dataIndex: 'hint', render: (hint: string) => <Typography.Text code>{hint}</Typography.Text> },
     { title: t('Created'), dataIndex: 'createdAt', render: (date: string) => <When date={date} t={t} empty="" locale={locale} /> },
     {

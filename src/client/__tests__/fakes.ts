@@ -7,7 +7,8 @@ export const t: Translate = (text, options = {}) =>
 
 export const ROLES = [
   { name: 'todos-api', title: 'To Dos API Role' },
-  { name: 'member', title: 'Member' },
+  // As the host stores its own roles' titles.
+  { name: 'member', title: '{{t("Member")}}' },
 ];
 
 export function key(overrides: Partial<ApiKeyRecord> = {}): ApiKeyRecord {
