@@ -187,6 +187,20 @@ describe('apiKeys actions', () => {
     expect((await agent.resource('apiKeys').list({})).status).toBe(200);
   });
 
+  it('is granted by "Allows to configure plugins" (pm.*) unless this plugin is unticked', async () => {
+    // A role with no data strategy at all: only its snippets can let it in.
+    const roles = app.db.getRepository('roles');
+    await roles.create({ values: { name: 'plugin-admins', snippets: ['ui.*', 'pm', 'pm.*', 'app'] } });
+    const dave = await createUser(app, 'dave', ['plugin-admins']);
+    const agent = await app.agent().login(dave, 'plugin-admins');
+    const created = await agent.resource('apiKeys').create({ values: { name: 'by pm.*', role: { name: 'plugin-admins' }, expiresIn: '1d' } });
+    expect(created.status).toBe(200);
+    expect((await agent.resource('apiKeys').list({})).body.data.map((key: { name: string }) => key.name)).toEqual(['by pm.*']);
+    await roles.update({ filterByTk: 'plugin-admins', values: { snippets: ['pm.*', '!pm.@keyward/plugin-api-keys.configuration'] } });
+    expect((await agent.resource('apiKeys').list({})).status).toBe(403);
+    expect((await agent.resource('apiKeys').create({ values: { name: 'denied', role: { name: 'plugin-admins' } } })).status).toBe(403);
+  });
+
   it('answers in zh-CN', async () => {
     const agent = await app.agent().login(alice);
     const res = await (agent as any)

@@ -1,0 +1,27 @@
+/**
+ * Whether a role's snippet rules (`pm`, `pm.*`, `!pm.<name>.configuration`, …) grant a snippet.
+ * The host matches them with minimatch, where `*` stops at `/`; our plugin's name is a scoped
+ * npm name, so its snippet has one, and `pm.*` ("Allows to configure plugins") would miss it.
+ * Here `*` spans any characters. A negated rule always wins, as in the host.
+ */
+export function snippetGranted(rules: Iterable<string>, snippet: string): boolean {
+  let granted = false;
+  for (const rule of rules) {
+    const negated = rule.startsWith('!');
+    if (ruleMatches(negated ? rule.slice(1) : rule, snippet)) {
+      if (negated) {
+        return false;
+      }
+      granted = true;
+    }
+  }
+  return granted;
+}
+
+function ruleMatches(rule: string, snippet: string): boolean {
+  const pattern = rule
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, '\\$&'))
+    .join('.*');
+  return new RegExp(`^${pattern}$`).test(snippet);
+}
