@@ -79,8 +79,10 @@ export class KeyStore {
       return null;
     }
     const roleName: string = row.get('roleName');
-    const owner = row.get('createdBy') as { get(options: { plain: true }): Record<string, any> } | null;
-    const { roles = [], ...user } = owner ? owner.get({ plain: true }) : ({} as Record<string, any>);
+    const owner = row.get('createdBy') as { toJSON(): Record<string, any> } | null;
+    // toJSON, not get(): it leaves out hidden fields, so no password hash or reset token is
+    // kept in the cache or handed on as the request's current user.
+    const { roles = [], ...user } = owner ? owner.toJSON() : ({} as Record<string, any>);
     const expiresAt: Date | null = row.get('expiresAt');
     return {
       id: row.get('id'),

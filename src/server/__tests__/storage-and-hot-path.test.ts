@@ -1,6 +1,7 @@
 import type { MockServer } from '@nocobase/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEY_PREFIX, PACKAGE_NAME, TABLE } from '../../constants';
+import { hashKey } from '../key-format';
 import type PluginKeywardServer from '../plugin';
 import { createApp, createKey, setUpTodos, withKey } from './helpers';
 
@@ -54,6 +55,16 @@ describe('what is stored, and what a request costs', () => {
     expect(rowsSeen).toBeGreaterThan(0);
     const [[row]] = (await app.db.sequelize.query(`SELECT * FROM "${TABLE}" WHERE id = ${keyId}`)) as any;
     expect(row.hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("keeps the owner's hidden fields (password hash, reset token) out of the cache and the request", async () => {
+    const owner = await app.db.getRepository('users').findOne({ filter: { username: 'todos' } });
+    await owner.update({ password: 'a-password-1', resetToken: 'a-reset-token' });
+    plugin.store.clear();
+    const record = await plugin.store.find(hashKey(key));
+    expect(record?.user?.id).toBe(owner.id);
+    expect(record?.user).not.toHaveProperty('password');
+    expect(record?.user).not.toHaveProperty('resetToken');
   });
 
   it('serves a known key from the cache: no query about keys and no write at all', async () => {
