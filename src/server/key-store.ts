@@ -25,7 +25,6 @@ export class KeyStore {
   private readonly cache: LRUCache<string, KeyRecord>;
   /** Bumped by every invalidation, so a lookup that raced one does not cache what it read. */
   private generation = 0;
-  queries = 0;
 
   constructor(
     private readonly db: Database,
@@ -57,13 +56,8 @@ export class KeyStore {
     this.cache.clear();
   }
 
-  get size() {
-    return this.cache.size;
-  }
-
   /** Key, owner and the owner's role names in a single query. */
   private async load(hash: string): Promise<KeyRecord | null> {
-    this.queries++;
     const row = await this.db.getModel(COLLECTION).findOne({
       where: { hash },
       attributes: ['id', 'roleName', 'expiresAt', 'enabled'],

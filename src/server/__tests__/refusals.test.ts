@@ -112,6 +112,7 @@ describe('keys that must not work', () => {
       ['a 10 KB key', { Authorization: `Bearer ${KEY_PREFIX}${'a'.repeat(10 * 1024)}` }, ErrorCode.INVALID],
       ['non-ASCII', { Authorization: `Bearer ${KEY_PREFIX}${'\u00e9'.repeat(49)}` }, ErrorCode.INVALID],
       ['junk in X-API-Key', { 'X-API-Key': 'sk_live_123' }, ErrorCode.INVALID],
+      ['our authenticator named without a key', { 'X-Authenticator': 'keyward', Authorization: 'Bearer not-a-key' }, ErrorCode.INVALID],
       ['an empty bearer', { Authorization: 'Bearer ' }, 'INVALID_TOKEN'],
       ['a wrong prefix', { Authorization: `Bearer sk_live_${valid.slice(KEY_PREFIX.length)}` }, 'INVALID_TOKEN'],
       ['a 10 KB token without our prefix', { Authorization: `Bearer ${'x'.repeat(10 * 1024)}` }, 'INVALID_TOKEN'],

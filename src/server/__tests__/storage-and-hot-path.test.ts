@@ -68,13 +68,11 @@ describe('what is stored, and what a request costs', () => {
   });
 
   it('serves a known key from the cache: no query about keys and no write at all', async () => {
-    const before = plugin.store.queries;
     const statements = await recordSql(app, async () => {
       for (let i = 0; i < 10; i++) {
         expect((await withKey(app, key).get('/api/todos:list')).status).toBe(200);
       }
     });
-    expect(plugin.store.queries).toBe(before);
     expect(statements.filter((sql) => sql.includes(TABLE))).toEqual([]);
     expect(statements.filter((sql) => /\b(INSERT|UPDATE|DELETE)\b/i.test(sql))).toEqual([]);
   });
@@ -86,12 +84,11 @@ describe('what is stored, and what a request costs', () => {
   });
 
   it('refuses malformed keys without any query', async () => {
-    const before = plugin.store.queries;
+    const badChecksum = `${key.slice(0, -1)}${key.endsWith('a') ? 'b' : 'a'}`;
     const statements = await recordSql(app, async () => {
-      expect((await withKey(app, `${key.slice(0, -1)}!`).get('/api/todos:list')).status).toBe(401);
+      expect((await withKey(app, badChecksum).get('/api/todos:list')).status).toBe(401);
       expect((await withKey(app, `${KEY_PREFIX}short`).get('/api/todos:list')).status).toBe(401);
     });
-    expect(plugin.store.queries).toBe(before);
     expect(statements).toEqual([]);
   });
 
