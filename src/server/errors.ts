@@ -45,4 +45,6 @@ export const refusals = {
   notFound: () => new KeywardError(404, ErrorCode.NOT_FOUND, 'API key not found'),
   badInput: (message: string, params?: Record<string, unknown>) =>
     new KeywardError(400, ErrorCode.BAD_INPUT, message, params),
+  badExpiresIn: () =>
+    new KeywardError(400, ErrorCode.BAD_INPUT, 'Expiry must be one of 1d, 7d, 30d, 90d, never, or a number of days such as 45d.'),
 };

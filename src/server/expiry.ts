@@ -3,7 +3,6 @@ import { refusals } from './errors';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const DAYS_PATTERN = /^([1-9]\d{0,4})d$/;
-const EXPIRES_IN_MESSAGE = 'Expiry must be one of 1d, 7d, 30d, 90d, never, or a number of days such as 45d.';
 const EXPIRES_AT_MESSAGE = 'Expiry must be a date in the future, at most {{max}} days ahead.';
 
 /**
@@ -32,7 +31,7 @@ export function requestedExpiry(values: Record<string, unknown>, now = Date.now(
   }
   const days = typeof expiresIn === 'string' ? DAYS_PATTERN.exec(expiresIn) : null;
   if (!days || Number(days[1]) > MAX_EXPIRY_DAYS) {
-    throw refusals.badInput(EXPIRES_IN_MESSAGE);
+    throw refusals.badExpiresIn();
   }
   return new Date(now + Number(days[1]) * DAY_MS);
 }

@@ -97,7 +97,7 @@ export const create = handle(async (ctx) => {
   }
   const expiresAt = requestedExpiry(values);
   if (expiresAt === undefined) {
-    throw refusals.badInput('Expiry must be one of 1d, 7d, 30d, 90d, never, or a number of days such as 45d.');
+    throw refusals.badExpiresIn();
   }
   await assertNameFree(ctx, name);
   const token = generateKey();
