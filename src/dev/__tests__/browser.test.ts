@@ -2,11 +2,11 @@
 // port, driven through the UI by headless Chromium. Saves the README's screenshots on the way.
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../free-port.mjs';
 import { setUpTodos, TODOS } from '../todos-demo.mjs';
 
 const root = path.resolve(__dirname, '../../..');
@@ -14,17 +14,6 @@ const screenshots = path.join(root, 'src/docs');
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PLUGIN_MARKERS = ['@keyward', 'keyward', 'apiKeys'];
 const KEY_NAME = 'browser test key';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** `npm start`'s environment: none of vitest's variables, which change how NocoBase boots. */
 function startEnvironment(storage: string, port: number) {

@@ -3,9 +3,9 @@
 // alternating, with autocannon on 127.0.0.1.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '../free-port.mjs';
 import { nocobaseApp, stopServer } from '../nocobase.mjs';
 import { createKey, KEYWARD_SNIPPET, ROLE, setUpTodos, signIn, USER } from '../todos-demo.mjs';
 import { median, printTable, target } from './report.mjs';
@@ -18,17 +18,6 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = 10;
 const TITLES = Array.from({ length: 100 }, (_, i) => `to-do ${i + 1}`);
 const BUILT_IN_SNIPPET = 'pm.api-keys.configuration';
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function load(url, headers, seconds) {
   return autocannon({ url, headers, connections: CONNECTIONS, duration: seconds });
