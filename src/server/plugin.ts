@@ -4,14 +4,14 @@ import { AUTH_TYPE, AUTHENTICATOR, COLLECTION, NAMESPACE } from '../constants';
 import enUS from '../locale/en-US.json';
 import zhCN from '../locale/zh-CN.json';
 import * as apiKeyActions from './actions/api-keys';
-import { watchKeyChanges } from './cache-invalidation';
+import { watchKeyChanges } from './storage/cache-invalidation';
 import apiKeysCollection from './collections/api-keys';
-import { KeyAuth, type KeyAuthOptions } from './key-auth';
-import { KeyStore } from './key-store';
-import { LastUsedTracker } from './last-used';
-import { guardKeyManagement } from './middlewares/guard-key-management';
-import { pinKeyRole } from './middlewares/pin-key-role';
-import { routeKeyRequests } from './middlewares/route-key-requests';
+import { KeyAuth, type KeyAuthOptions } from './verification/key-auth';
+import { KeyStore } from './storage/key-store';
+import { LastUsedTracker } from './storage/last-used';
+import { guardKeyManagement } from './restrictions/guard-key-management';
+import { pinKeyRole } from './restrictions/pin-key-role';
+import { routeKeyRequests } from './verification/route-key-requests';
 
 /** Wires Keyward into the host; the logic lives in the modules it imports. */
 export class PluginKeywardServer extends Plugin {

@@ -20,8 +20,8 @@ const require = createRequire(import.meta.url);
 const compose = require('koa-compose');
 const { createMockServer } = require('@nocobase/test');
 const { default: PluginKeyward } = require(path.join(root, 'dist/server/index.js'));
-const { generateKey, hashKey, keyHint } = require(path.join(root, 'dist/server/key-format.js'));
-const { routeKeyRequests } = require(path.join(root, 'dist/server/middlewares/route-key-requests.js'));
+const { generateKey, hashKey, keyHint } = require(path.join(root, 'dist/server/verification/key-format.js'));
+const { routeKeyRequests } = require(path.join(root, 'dist/server/verification/route-key-requests.js'));
 const { PACKAGE_NAME } = require(path.join(root, 'dist/constants.js'));
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 20_000);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KeywardError } from '../errors';
-import { requestedExpiry } from '../expiry';
+import { requestedExpiry } from '../actions/expiry';
 
 const now = Date.parse('2026-01-01T00:00:00Z');
 const DAY = 24 * 60 * 60 * 1000;

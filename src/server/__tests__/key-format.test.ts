@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KEY_PREFIX } from '../../constants';
-import { generateKey, hashKey, isWellFormedKey, KEY_LENGTH, keyHint } from '../key-format';
+import { generateKey, hashKey, isWellFormedKey, KEY_LENGTH, keyHint } from '../verification/key-format';
 
 describe('key format', () => {
   it('makes distinct prefixed keys that pass their own checksum', () => {

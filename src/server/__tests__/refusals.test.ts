@@ -2,7 +2,7 @@ import type { MockServer } from '@nocobase/test';
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, KEY_PREFIX } from '../../constants';
-import { generateKey } from '../key-format';
+import { generateKey } from '../verification/key-format';
 import { createApp, createKey, createUser, setUpTodos, TODOS_ROLE, withHeaders, withKey } from './helpers';
 
 describe('keys that must not work', () => {

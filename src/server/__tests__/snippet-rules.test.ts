@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { snippetGranted } from '../snippet-rules';
+import { snippetGranted } from '../restrictions/snippet-rules';
 
 const SNIPPET = 'pm.@keyward/plugin-api-keys.configuration';
 

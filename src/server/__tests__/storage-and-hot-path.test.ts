@@ -1,7 +1,7 @@
 import type { MockServer } from '@nocobase/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEY_PREFIX, PACKAGE_NAME, TABLE } from '../../constants';
-import { hashKey } from '../key-format';
+import { hashKey } from '../verification/key-format';
 import type PluginKeywardServer from '../plugin';
 import { createApp, createKey, setUpTodos, withKey } from './helpers';
 

@@ -1,8 +1,8 @@
 import actions, { type Context, type Next } from '@nocobase/actions';
 import { COLLECTION, NAME_MAX_LENGTH } from '../../constants';
 import { KeywardError, refusals, throwKeywardError } from '../errors';
-import { requestedExpiry } from '../expiry';
-import { generateKey, hashKey, keyHint } from '../key-format';
+import { requestedExpiry } from './expiry';
+import { generateKey, hashKey, keyHint } from '../verification/key-format';
 
 type Values = Record<string, unknown>;
 

@@ -1,6 +1,6 @@
 import type { Transaction } from '@nocobase/database';
 import type { Plugin } from '@nocobase/server';
-import { COLLECTION } from '../constants';
+import { COLLECTION } from '../../constants';
 import type { KeyStore } from './key-store';
 
 /** A cluster message: one key's hash, or none to drop every cached key. */

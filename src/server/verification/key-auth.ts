@@ -1,8 +1,8 @@
 import { Auth } from '@nocobase/auth';
-import { KeywardError, refusals, throwKeywardError } from './errors';
-import type { KeyStore } from './key-store';
+import { KeywardError, refusals, throwKeywardError } from '../errors';
+import type { KeyStore } from '../storage/key-store';
 import { presentedKey } from './key-transport';
-import type { LastUsedTracker } from './last-used';
+import type { LastUsedTracker } from '../storage/last-used';
 import { verifyKey } from './verify-key';
 
 export interface KeyAuthOptions {

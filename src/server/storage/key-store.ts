@@ -1,6 +1,6 @@
 import type Database from '@nocobase/database';
 import { LRUCache } from 'lru-cache';
-import { COLLECTION } from '../constants';
+import { COLLECTION } from '../../constants';
 
 /** What a request needs to know about a key, cached by the key's hash. */
 export interface KeyRecord {

@@ -1,5 +1,5 @@
 import type Database from '@nocobase/database';
-import { COLLECTION } from '../constants';
+import { COLLECTION } from '../../constants';
 
 /**
  * Remembers when each key was last used and writes it at most once a minute per key,

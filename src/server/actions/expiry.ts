@@ -1,5 +1,5 @@
-import { MAX_EXPIRY_DAYS } from '../constants';
-import { refusals } from './errors';
+import { MAX_EXPIRY_DAYS } from '../../constants';
+import { refusals } from '../errors';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const DAYS_PATTERN = /^([1-9]\d{0,4})d$/;

@@ -1,7 +1,7 @@
 import type { Context, Next } from '@nocobase/actions';
 import { AUTHENTICATOR } from '../../constants';
 import { refusals, throwKeywardError } from '../errors';
-import { keyInQuery, presentedKey } from '../key-transport';
+import { keyInQuery, presentedKey } from './key-transport';
 
 /**
  * Runs just before the host's auth middleware and points it at our authenticator whenever a

@@ -1,6 +1,6 @@
 import { hash, randomInt } from 'crypto';
 import { crc32 } from 'zlib';
-import { KEY_PREFIX } from '../constants';
+import { KEY_PREFIX } from '../../constants';
 
 /**
  * Key layout: `keyward_` + 43 base62 chars (256 random bits) + 6 base62 chars (CRC32 of what

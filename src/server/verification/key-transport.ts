@@ -1,5 +1,5 @@
 import type { Context } from '@nocobase/actions';
-import { KEY_HEADER, KEY_PREFIX } from '../constants';
+import { KEY_HEADER, KEY_PREFIX } from '../../constants';
 
 const BEARER = /^Bearer\s+(.*)$/i;
 

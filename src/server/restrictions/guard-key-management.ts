@@ -1,7 +1,7 @@
 import type { Context, Next } from '@nocobase/actions';
 import { COLLECTION } from '../../constants';
 import { refusals, throwKeywardError } from '../errors';
-import { snippetGranted } from '../snippet-rules';
+import { snippetGranted } from './snippet-rules';
 
 const READ_ACTIONS = new Set(['list', 'get']);
 
