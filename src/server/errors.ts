@@ -4,7 +4,7 @@ import { ErrorCode, NAMESPACE } from '../constants';
 /** A refusal with its HTTP status, its code and an en-US message that doubles as the i18n key. */
 export class KeywardError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404,
+    readonly status: 400 | 401 | 403 | 404 | 405,
     readonly code: ErrorCode,
     message: string,
     readonly params: Record<string, unknown> = {},
@@ -43,6 +43,20 @@ export const refusals = {
     new KeywardError(403, ErrorCode.MANAGED_BY_KEY, 'A request made with an API key cannot create, change or delete API keys.'),
   roleNotFound: () => new KeywardError(400, ErrorCode.ROLE_NOT_FOUND, 'Role not found'),
   notFound: () => new KeywardError(404, ErrorCode.NOT_FOUND, 'API key not found'),
+  actionNotAllowed: () =>
+    new KeywardError(
+      403,
+      ErrorCode.ACTION_NOT_ALLOWED,
+      'API keys are managed only through apiKeys:list, get, create, update and destroy.',
+    ),
+  methodNotAllowed: () =>
+    new KeywardError(405, ErrorCode.METHOD_NOT_ALLOWED, 'Creating, changing or deleting API keys needs a POST request.'),
+  accountActionRefused: () =>
+    new KeywardError(
+      403,
+      ErrorCode.ACCOUNT_ACTION_REFUSED,
+      'A request made with an API key cannot sign in, change its account, or reach this action.',
+    ),
   badInput: (message: string, params?: Record<string, unknown>) =>
     new KeywardError(400, ErrorCode.BAD_INPUT, message, params),
   badExpiresIn: () =>

@@ -9,7 +9,7 @@ import apiKeysCollection from './collections/api-keys';
 import { KeyAuth, type KeyAuthOptions } from './verification/key-auth';
 import { KeyStore } from './storage/key-store';
 import { LastUsedTracker } from './storage/last-used';
-import { guardKeyManagement } from './restrictions/guard-key-management';
+import { guardKeyManagement, MANAGEMENT_ACTIONS } from './restrictions/guard-key-management';
 import { pinKeyRole } from './restrictions/pin-key-role';
 import { routeKeyRequests } from './verification/route-key-requests';
 
@@ -38,9 +38,13 @@ export class PluginKeywardServer extends Plugin {
     this.app.resourceManager.define({
       name: COLLECTION,
       actions: { ...apiKeyActions },
-      only: ['list', 'get', 'create', 'update', 'destroy'],
+      only: Object.keys(MANAGEMENT_ACTIONS),
     });
-    this.app.acl.registerSnippet({ name: this.aclSnippet, actions: [`${COLLECTION}:*`] });
+    // Exactly the five actions: a wildcard would let other plugins' generic actions in.
+    this.app.acl.registerSnippet({
+      name: this.aclSnippet,
+      actions: Object.keys(MANAGEMENT_ACTIONS).map((action) => `${COLLECTION}:${action}`),
+    });
   }
 
   /** Defined here rather than found by path, so it loads the same from a test as from an install. */

@@ -3,21 +3,59 @@ import { COLLECTION } from '../../constants';
 import { refusals, throwKeywardError } from '../errors';
 import { snippetGranted } from './snippet-rules';
 
-const READ_ACTIONS = new Set(['list', 'get']);
+/**
+ * The only actions on `apiKeys`, for anybody, administrators included. Every other action the
+ * host could serve on a collection (export, import, firstOrCreate, …) and every association
+ * path (`apiKeys/<id>/createdBy`, `apiKeys/<id>/role`) is refused: those reach the users and
+ * roles behind a key, or rows and columns the five actions never hand out.
+ */
+export const MANAGEMENT_ACTIONS: Readonly<Record<string, { write: boolean; reason: string }>> = {
+  list: { write: false, reason: "the caller's own keys, filtered on their own non-secret columns" },
+  get: { write: false, reason: "one of the caller's own keys" },
+  create: { write: true, reason: 'a key for one of the caller’s roles; the only answer that holds the secret' },
+  update: { write: true, reason: 'rename, disable or shorten an own key; never its role, owner or hash' },
+  destroy: { write: true, reason: 'revoke own keys, all or nothing' },
+};
+
+/** Read methods never change anything: a link or an image tag must not revoke a key. */
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** `<collection>.<association>` resources whose association leads to the keys, from any side. */
+function reachesKeys(ctx: Context, resourceName: string): boolean {
+  const [source, association] = resourceName.split('.');
+  if (source === COLLECTION) {
+    return true;
+  }
+  if (!association) {
+    return false;
+  }
+  const field = ctx.db?.getCollection(source)?.getField(association) as { target?: string } | undefined;
+  return field?.target === COLLECTION;
+}
 
 /**
- * ACL hook on `apiKeys:*`. Key management is granted by our snippet alone, never by a role's
- * general collection strategy; and a request made with a key may read keys but never mint,
- * change or revoke them, whatever its role allows, so a leaked key cannot make more.
+ * ACL hook before the host's own check. Key management is granted by our snippet alone, never
+ * by a role's general collection strategy; and a request made with a key may read keys but
+ * never mint, change or revoke them, whatever its role allows, so a leaked key cannot make more.
  */
 export function guardKeyManagement(snippet: string) {
   return async function guardKeyManagement(ctx: Context, next: Next) {
     const { resourceName, actionName } = ctx.action;
-    if (resourceName !== COLLECTION && !resourceName.startsWith(`${COLLECTION}.`)) {
+    if (resourceName !== COLLECTION) {
+      if (reachesKeys(ctx, resourceName)) {
+        throwKeywardError(ctx, refusals.actionNotAllowed());
+      }
       return next();
     }
-    if (ctx.state.apiKey && !READ_ACTIONS.has(actionName)) {
+    const action = Object.hasOwn(MANAGEMENT_ACTIONS, actionName) ? MANAGEMENT_ACTIONS[actionName] : undefined;
+    if (!action) {
+      throwKeywardError(ctx, refusals.actionNotAllowed());
+    }
+    if (action.write && ctx.state.apiKey) {
       throwKeywardError(ctx, refusals.managedByKey());
+    }
+    if (action.write && READ_METHODS.has(ctx.method)) {
+      throwKeywardError(ctx, refusals.methodNotAllowed());
     }
     const roles: string[] = ctx.state.currentRoles ?? [];
     const granted = roles.some((name) => {

@@ -1,0 +1,104 @@
+import type { MockServer } from '@nocobase/test';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../constants';
+import { createApp, createKey, createUser, setUpTodos, SNIPPET, TODOS_ROLE, withKey } from './helpers';
+
+/**
+ * Hole 1: the host serves associations of any collection on demand (`apiKeys/<id>/createdBy`),
+ * and the key-management permission must not reach the users and roles behind a key.
+ */
+describe('association paths under apiKeys', () => {
+  let app: MockServer;
+  let admin: { id: number };
+  let mallory: { id: number };
+  let adminKeyId: number;
+  let malloryKeyId: number;
+  let malloryKey: string;
+
+  beforeAll(async () => {
+    app = await createApp();
+    await setUpTodos(app);
+    // A role that may manage its own keys and nothing else.
+    await app.db.getRepository('roles').create({ values: { name: 'key-managers', snippets: [SNIPPET] } });
+    mallory = await createUser(app, 'mallory', ['key-managers']);
+    admin = await createUser(app, 'boss', ['admin', TODOS_ROLE]);
+    ({ record: { id: adminKeyId } } = await createKey(app, admin));
+    ({ key: malloryKey, record: { id: malloryKeyId } } = await createKey(app, mallory, { role: { name: 'key-managers' } }, 'key-managers'));
+  });
+
+  afterAll(async () => {
+    await app?.destroy();
+  });
+
+  const refused = (res: { status: number; body: any }) => {
+    expect(res.status).toBe(403);
+    expect(res.body.errors[0].code).toBe(ErrorCode.ACTION_NOT_ALLOWED);
+  };
+
+  it("reads no key owner's profile, by session or by key", async () => {
+    const agent = await app.agent().login(mallory, 'key-managers');
+    for (const id of [adminKeyId, malloryKeyId]) {
+      for (const action of ['get', 'list']) {
+        const bySession = await agent.get(`/api/apiKeys/${id}/createdBy:${action}`);
+        refused(bySession);
+        expect(JSON.stringify(bySession.body)).not.toContain('boss');
+        refused(await withKey(app, malloryKey).get(`/api/apiKeys/${id}/createdBy:${action}`));
+      }
+    }
+  });
+
+  it("sets no password or roles through a key's owner", async () => {
+    const agent = await app.agent().login(mallory, 'key-managers');
+    const before = await app.db.getRepository('users').findOne({ filterByTk: admin.id });
+    refused(await agent.post(`/api/apiKeys/${adminKeyId}/createdBy:update?filterByTk=${admin.id}`).send({ password: 'owned123' }));
+    refused(
+      await agent
+        .post(`/api/apiKeys/${malloryKeyId}/createdBy:update?filterByTk=${mallory.id}`)
+        .send({ roles: ['key-managers', 'admin'] }),
+    );
+    const after = await app.db.getRepository('users').findOne({ filterByTk: admin.id });
+    expect(after.get('password')).toBe(before.get('password'));
+    const roles = await app.db.getRepository('users.roles', mallory.id).find();
+    expect(roles.map((role: any) => role.name)).toEqual(['key-managers']);
+  });
+
+  it("changes and deletes no role or user behind a key", async () => {
+    const agent = await app.agent().login(mallory, 'key-managers');
+    refused(
+      await agent
+        .post(`/api/apiKeys/${malloryKeyId}/role:update?filterByTk=key-managers`)
+        .send({ snippets: ['pm.*', 'ui.*', 'app'], strategy: { actions: ['view', 'create', 'update', 'destroy'] } }),
+    );
+    refused(await agent.post(`/api/apiKeys/${adminKeyId}/role:destroy?filterByTk=${TODOS_ROLE}`));
+    refused(await agent.post(`/api/apiKeys/${adminKeyId}/createdBy:destroy?filterByTk=${admin.id}`));
+    const role = await app.db.getRepository('roles').findOne({ filterByTk: 'key-managers' });
+    expect(role.get('snippets')).toEqual([SNIPPET]);
+    expect(await app.db.getRepository('roles').count({ filter: { name: TODOS_ROLE } })).toBe(1);
+    expect(await app.db.getRepository('users').count({ filter: { id: admin.id } })).toBe(1);
+  });
+
+  it('refuses association paths to an administrator too: only the five actions exist', async () => {
+    const agent = await app.agent().login(admin, 'admin');
+    refused(await agent.get(`/api/apiKeys/${adminKeyId}/createdBy:get`));
+    refused(await agent.get(`/api/apiKeys/${adminKeyId}/role:get`));
+  });
+
+  it('refuses any other action on apiKeys, for a manager and an administrator', async () => {
+    for (const [user, role] of [[mallory, 'key-managers'], [admin, 'admin']] as const) {
+      const agent = await app.agent().login(user, role);
+      for (const action of ['export', 'firstOrCreate', 'updateOrCreate', 'move', 'query', 'set', 'add', 'toggle']) {
+        const res = await agent.post(`/api/apiKeys:${action}`).send({ values: { name: 'x' } });
+        expect(res.status, action).toBeGreaterThanOrEqual(400);
+        expect(res.status, action).toBeLessThan(500);
+      }
+    }
+    expect(await app.db.getRepository('apiKeys').count({ filter: { name: 'x' } })).toBe(0);
+  });
+
+  it('refuses a field an administrator added from another collection to the keys', async () => {
+    app.db.getCollection('users').setField('keys', { type: 'hasMany', target: 'apiKeys', foreignKey: 'createdById' });
+    const agent = await app.agent().login(admin, 'admin');
+    refused(await agent.get(`/api/users/${admin.id}/keys:list`));
+    app.db.getCollection('users').removeField('keys');
+  });
+});
