@@ -3,6 +3,9 @@ import { ErrorCode, NAMESPACE } from '../constants';
 
 /** A refusal with its HTTP status, its code and an en-US message that doubles as the i18n key. */
 export class KeywardError extends Error {
+  /** Read by the host's error handler: a refusal is expected traffic, not a server fault. */
+  readonly logLevel = 'warn';
+
   constructor(
     readonly status: 400 | 401 | 403 | 404 | 405,
     readonly code: ErrorCode,

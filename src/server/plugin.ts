@@ -7,11 +7,15 @@ import * as apiKeyActions from './actions/api-keys';
 import { watchKeyChanges } from './storage/cache-invalidation';
 import apiKeysCollection from './collections/api-keys';
 import { KeyAuth, type KeyAuthOptions } from './verification/key-auth';
+import { guardHashColumn } from './storage/hash-column-guard';
 import { KeyStore } from './storage/key-store';
 import { LastUsedTracker } from './storage/last-used';
 import { guardKeyManagement, MANAGEMENT_ACTIONS } from './restrictions/guard-key-management';
+import { refuseUnreadableFilter } from './restrictions/list-query';
 import { pinKeyRole } from './restrictions/pin-key-role';
 import { routeKeyRequests } from './verification/route-key-requests';
+
+const GENERIC_READS = ['view', 'list', 'get', 'query', 'export'];
 
 /** Wires Keyward into the host; the logic lives in the modules it imports. */
 export class PluginKeywardServer extends Plugin {
@@ -49,13 +53,24 @@ export class PluginKeywardServer extends Plugin {
 
   /** Defined here rather than found by path, so it loads the same from a test as from an install. */
   async loadCollections() {
-    this.db.collection(apiKeysCollection);
+    const keys = this.db.collection(apiKeysCollection);
+    // One name per owner, held by the database so two concurrent creates cannot both pass.
+    // Added once `createdBy: true` has given the collection its createdById column.
+    keys.addIndex({ unique: true, fields: ['createdById', 'name'] });
+    guardHashColumn(keys.model);
   }
 
   async load() {
+    // Generic reads of the collection (charts, export, …) that some role's strategy lets
+    // through see only the caller's own keys; our actions limit themselves the same way.
+    for (const action of GENERIC_READS) {
+      this.app.acl.addFixedParams(COLLECTION, action, () => ({ filter: { createdById: '{{ctx.state.currentUser.id}}' } }));
+    }
     this.app.i18n.addResources('en-US', NAMESPACE, enUS);
     this.app.i18n.addResources('zh-CN', NAMESPACE, zhCN);
 
+    // Before the resourcer, which drops a request whose filter it cannot parse.
+    this.app.use(refuseUnreadableFilter, { tag: 'keyward-filter', after: 'dataWrapping', before: 'dataSource' });
     this.app.dataSourceManager.use(routeKeyRequests, { tag: 'keyward-route', before: 'auth' });
     this.app.resourceManager.use(pinKeyRole, { tag: 'keyward-pin-role', after: 'setCurrentRole', before: 'acl' });
     this.app.acl.use(guardKeyManagement(this.aclSnippet), { tag: 'keyward-guard', before: 'core' });

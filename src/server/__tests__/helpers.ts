@@ -18,15 +18,16 @@ export const SNIPPET = `pm.${PACKAGE_NAME}.configuration`;
 export const TODOS_ROLE = 'todos-api';
 
 // `/api` as in a real app, so the seeds' URLs are used verbatim.
-const common = () => ({
-  plugins: [...HOST_PLUGINS, [PluginKeywardServer, { name: PACKAGE_NAME }]] as PluginConfiguration[],
+const common = (extraPlugins: string[] = []) => ({
+  plugins: [...HOST_PLUGINS, ...extraPlugins, [PluginKeywardServer, { name: PACKAGE_NAME }]] as PluginConfiguration[],
   acl: true,
   registerActions: true,
   resourcer: { prefix: '/api' },
 });
 
-export function createApp(options: MockServerOptions = {}) {
-  return createMockServer({ ...common(), ...options });
+/** `extraPlugins`: host plugins a test attacks through, beside the ones every test has. */
+export function createApp({ extraPlugins, ...options }: MockServerOptions & { extraPlugins?: string[] } = {}) {
+  return createMockServer({ ...common(extraPlugins), ...options });
 }
 
 export function createCluster(options: MockServerOptions & { number?: number }) {

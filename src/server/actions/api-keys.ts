@@ -1,12 +1,16 @@
-import actions, { type Context, type Next } from '@nocobase/actions';
+import type { Context, Next } from '@nocobase/actions';
+import { UniqueConstraintError } from '@nocobase/database';
 import { COLLECTION, NAME_MAX_LENGTH } from '../../constants';
 import { KeywardError, refusals, throwKeywardError } from '../errors';
 import { requestedExpiry } from './expiry';
+import { parseListQuery } from '../restrictions/list-query';
 import { generateKey, hashKey, keyHint } from '../verification/key-format';
 
 type Values = Record<string, unknown>;
+type Model = { get(name: string): any; toJSON(): Record<string, any> };
 
-const ID_PATTERN = /^[1-9]\d{0,18}$/;
+// Ids stay within JavaScript's safe integers: a longer one overflows PostgreSQL's bigint.
+const ID_PATTERN = /^[1-9]\d{0,15}$/;
 
 function ownerId(ctx: Context) {
   return ctx.state.currentUser.id;
@@ -29,7 +33,8 @@ function handle(action: (ctx: Context) => Promise<void>) {
 
 function parseIds(filterByTk: unknown): string[] {
   const ids = [filterByTk].flat().map(String);
-  if (filterByTk === undefined || filterByTk === null || !ids.length || !ids.every((id) => ID_PATTERN.test(id))) {
+  const valid = (id: string) => ID_PATTERN.test(id) && Number.isSafeInteger(Number(id));
+  if (filterByTk === undefined || filterByTk === null || !ids.length || !ids.every(valid)) {
     throw refusals.badInput('filterByTk is required.');
   }
   return ids;
@@ -58,7 +63,21 @@ async function assertNameFree(ctx: Context, name: string, exceptId?: string) {
     filter: { createdById: ownerId(ctx), name, ...(exceptId ? { id: { $ne: exceptId } } : {}) },
   });
   if (clash) {
-    throw refusals.badInput('You already have an API key with this name.');
+    throw refusals.badInput(NAME_TAKEN_MESSAGE);
+  }
+}
+
+const NAME_TAKEN_MESSAGE = 'You already have an API key with this name.';
+
+/** The unique index on (owner, name) settles the race two concurrent creates or renames run. */
+async function nameClashAsBadInput<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (error instanceof UniqueConstraintError) {
+      throw refusals.badInput(NAME_TAKEN_MESSAGE);
+    }
+    throw error;
   }
 }
 
@@ -74,15 +93,29 @@ async function findOwnKey(ctx: Context, id: string) {
   return key;
 }
 
-export const list = async (ctx: Context, next: Next) => {
-  ctx.action.mergeParams({ filter: { createdById: ownerId(ctx) } });
-  ctx.action.params.appends = ['role'];
-  return actions.list(ctx, next);
-};
+/** A key as our actions answer it: its columns (never the hash) and its role's name and title. */
+function present(key: Model, role: Model | null = key.get('role')) {
+  const { role: _role, hash: _hash, ...columns } = key.toJSON();
+  return { ...columns, role: role ? { name: role.get('name'), title: role.get('title') } : null };
+}
+
+export const list = handle(async (ctx) => {
+  const { filter, sort, fields, page, pageSize } = parseListQuery(ctx.action.params);
+  const own = { createdById: ownerId(ctx) };
+  const [rows, count] = await ctx.db.getRepository(COLLECTION).findAndCount({
+    filter: filter ? { $and: [filter, own] } : own,
+    fields,
+    sort,
+    appends: ['role'],
+    limit: pageSize,
+    offset: (page - 1) * pageSize,
+  });
+  ctx.body = { rows: rows.map((row: Model) => present(row)), count, page, pageSize, totalPage: Math.ceil(count / pageSize) };
+});
 
 export const get = handle(async (ctx) => {
   const [id] = parseIds(ctx.action.params.filterByTk);
-  ctx.body = await findOwnKey(ctx, id);
+  ctx.body = present(await findOwnKey(ctx, id));
 });
 
 export const create = handle(async (ctx) => {
@@ -101,12 +134,14 @@ export const create = handle(async (ctx) => {
   }
   await assertNameFree(ctx, name);
   const token = generateKey();
-  const key = await ctx.db.getRepository(COLLECTION).create({
-    values: { name, roleName: role.get('name'), hash: hashKey(token), hint: keyHint(token), expiresAt, enabled: true },
-    context: ctx,
-  });
+  const key = await nameClashAsBadInput(() =>
+    ctx.db.getRepository(COLLECTION).create({
+      values: { name, roleName: role.get('name'), hash: hashKey(token), hint: keyHint(token), expiresAt, enabled: true },
+      context: ctx,
+    }),
+  );
   // The only time the key itself leaves the server.
-  ctx.body = { ...key.toJSON(), role: role.toJSON(), token };
+  ctx.body = { ...present(key, role), token };
 });
 
 export const update = handle(async (ctx) => {
@@ -138,9 +173,9 @@ export const update = handle(async (ctx) => {
     changes.expiresAt = expiresAt;
   }
   if (Object.keys(changes).length) {
-    await key.update(changes);
+    await nameClashAsBadInput(() => key.update(changes));
   }
-  ctx.body = key;
+  ctx.body = present(key);
 });
 
 export const destroy = handle(async (ctx) => {

@@ -47,7 +47,7 @@ export function guardKeyManagement(snippet: string) {
       }
       return next();
     }
-    const action = Object.hasOwn(MANAGEMENT_ACTIONS, actionName) ? MANAGEMENT_ACTIONS[actionName] : undefined;
+    const action = Object.prototype.hasOwnProperty.call(MANAGEMENT_ACTIONS, actionName) ? MANAGEMENT_ACTIONS[actionName] : undefined;
     if (!action) {
       throwKeywardError(ctx, refusals.actionNotAllowed());
     }

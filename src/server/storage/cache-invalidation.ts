@@ -3,9 +3,9 @@ import type { Plugin } from '@nocobase/server';
 import { COLLECTION } from '../../constants';
 import type { KeyStore } from './key-store';
 
-/** A cluster message: one key's hash, or none to drop every cached key. */
+/** A cluster message: one key's id, or none to drop every cached key. */
 export interface InvalidationMessage {
-  hash?: string;
+  id?: number | string;
 }
 
 /** Whatever changes who a key acts for: membership, users, roles. Rare enough to drop all. */
@@ -19,13 +19,15 @@ const OWNERSHIP_EVENTS = [
   'users.afterDestroy',
   'users.afterBulkUpdate',
   'users.afterBulkDestroy',
+  'roles.afterSave',
   'roles.afterDestroy',
+  'roles.afterBulkUpdate',
   'roles.afterBulkDestroy',
 ];
 
-function apply(store: KeyStore, { hash }: InvalidationMessage) {
-  if (hash) {
-    store.invalidate(hash);
+function apply(store: KeyStore, { id }: InvalidationMessage) {
+  if (id !== undefined && id !== null) {
+    store.invalidate(id);
   } else {
     store.clear();
   }
@@ -61,8 +63,8 @@ export async function watchKeyChanges(plugin: Plugin, store: KeyStore) {
   const lastArgument = (args: unknown[]) => args[args.length - 1] as { transaction?: Transaction } | undefined;
 
   for (const event of ['afterUpdate', 'afterDestroy']) {
-    db.on(`${COLLECTION}.${event}`, (key: { get(name: string): string }, options: { transaction?: Transaction }) =>
-      invalidate({ hash: key.get('hash') }, options),
+    db.on(`${COLLECTION}.${event}`, (key: { get(name: string): number | string }, options: { transaction?: Transaction }) =>
+      invalidate({ id: key.get('id') }, options),
     );
   }
   for (const event of [`${COLLECTION}.afterBulkUpdate`, `${COLLECTION}.afterBulkDestroy`, ...OWNERSHIP_EVENTS]) {

@@ -1,6 +1,7 @@
 import type Database from '@nocobase/database';
 import { LRUCache } from 'lru-cache';
 import { COLLECTION } from '../../constants';
+import { HASH_LOOKUP } from './hash-column-guard';
 
 /** What a request needs to know about a key, cached by the key's hash. */
 export interface KeyRecord {
@@ -46,9 +47,11 @@ export class KeyStore {
     return record;
   }
 
-  invalidate(hash: string) {
+  /** By id, not hash: the hash never leaves the lookup, not even in a cluster message. */
+  invalidate(id: number | string) {
     this.generation++;
-    this.cache.delete(hash);
+    const stale = [...this.cache.entries()].filter(([, record]) => String(record.id) === String(id));
+    stale.forEach(([hash]) => this.cache.delete(hash));
   }
 
   clear() {
@@ -59,6 +62,7 @@ export class KeyStore {
   /** Key, owner and the owner's role names in a single query. */
   private async load(hash: string): Promise<KeyRecord | null> {
     const row = await this.db.getModel(COLLECTION).findOne({
+      ...{ [HASH_LOOKUP]: true },
       where: { hash },
       attributes: ['id', 'roleName', 'expiresAt', 'enabled'],
       include: [

@@ -1,0 +1,77 @@
+import type { MockServer } from '@nocobase/test';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, createKey, createUser, setUpTodos, SNIPPET, TODOS_ROLE } from './helpers';
+
+/** Hole 5: the host's generic data APIs never hand out a key's hash, nor other users' keys. */
+describe('host data APIs and the apiKeys collection', () => {
+  let app: MockServer;
+  let root: any;
+  let mallory: { id: number };
+  let hashes: string[];
+
+  beforeAll(async () => {
+    app = await createApp({ extraPlugins: ['flow-engine', 'data-visualization'] });
+    const { user: alice } = await setUpTodos(app);
+    await app.db.getRepository('roles').create({ values: { name: 'key-managers', snippets: [SNIPPET] } });
+    mallory = await createUser(app, 'mallory', ['key-managers', TODOS_ROLE]);
+    await createKey(app, alice, { name: 'alice-1' });
+    await createKey(app, mallory, { name: 'mallory-1' });
+    root = await app.db.getRepository('users').findOne({ filter: { id: 1 } });
+    const rows = await app.db.sequelize.query(`SELECT hash FROM "keywardApiKeys"`, { type: 'SELECT' });
+    hashes = rows.map((row: any) => row.hash);
+    expect(hashes).toHaveLength(2);
+  });
+
+  afterAll(async () => {
+    await app?.destroy();
+  });
+
+  const noHash = (body: unknown) => {
+    const text = JSON.stringify(body);
+    for (const hash of hashes) {
+      expect(text).not.toContain(hash);
+    }
+  };
+
+  const chart = (agent: any, query: Record<string, unknown>) =>
+    agent.post('/api/charts:queryData').send({ collection: 'apiKeys', mode: 'builder', variableResolution: 'legacy-schema', ...query });
+
+  it('charts:queryData gives a key manager neither the hash nor other users’ keys', async () => {
+    const agent = await app.agent().login(mallory, 'key-managers');
+    for (const query of [
+      { dimensions: [{ field: ['hash'] }, { field: ['name'] }] },
+      { dimensions: [{ field: ['name'] }, { field: ['createdById'] }] },
+      { measures: [{ field: ['id'], aggregation: 'count', alias: 'n' }], filter: { hash: { $startsWith: hashes[0][0] } } },
+    ]) {
+      const res = await chart(agent, query);
+      noHash(res.body);
+      expect(JSON.stringify(res.body)).not.toContain('alice-1');
+      expect(res.status).toBeLessThan(500);
+    }
+  });
+
+  it('charts:queryData gives root rows but never the hash, and no answer about it', async () => {
+    const agent = await app.agent().login(root);
+    const names = await chart(agent, { dimensions: [{ field: ['name'] }] });
+    expect(names.status).toBe(200);
+    expect(names.body.data.map((row: any) => row.name).sort()).toEqual(['alice-1', 'mallory-1']);
+    const selected = await chart(agent, { dimensions: [{ field: ['hash'] }, { field: ['name'] }] });
+    noHash(selected.body);
+    expect(selected.status).toBe(403);
+    const counted = await chart(agent, {
+      measures: [{ field: ['id'], aggregation: 'count', alias: 'n' }],
+      filter: { hash: { $startsWith: hashes[0].slice(0, 1) } },
+    });
+    expect(counted.status).toBe(403);
+    const ordered = await chart(agent, { dimensions: [{ field: ['name'] }], orders: [{ field: ['hash'], order: 'asc' }] });
+    expect(ordered.status).toBe(403);
+  });
+
+  it('the repository and the model leave the hash out for any other caller', async () => {
+    const rows = await app.db.getRepository('apiKeys').find({ raw: true } as any);
+    noHash(rows);
+    const models = await app.db.getModel('apiKeys').findAll({ raw: true });
+    noHash(models);
+    await expect(app.db.getRepository('apiKeys').count({ filter: { hash: hashes[0] } })).rejects.toThrow();
+  });
+});
