@@ -11,6 +11,7 @@ import { guardHashColumn } from './storage/hash-column-guard';
 import { KeyStore } from './storage/key-store';
 import { LastUsedTracker } from './storage/last-used';
 import { guardKeyManagement, MANAGEMENT_ACTIONS } from './restrictions/guard-key-management';
+import { refuseKeysAtIdentityEndpoints } from './restrictions/identity-endpoints';
 import { refuseUnreadableFilter } from './restrictions/list-query';
 import { pinKeyRole } from './restrictions/pin-key-role';
 import { routeKeyRequests } from './verification/route-key-requests';
@@ -69,6 +70,12 @@ export class PluginKeywardServer extends Plugin {
     this.app.i18n.addResources('en-US', NAMESPACE, enUS);
     this.app.i18n.addResources('zh-CN', NAMESPACE, zhCN);
 
+    // Ahead of the IdP plugin's own middlewares, which would take a key as a login.
+    this.app.use(refuseKeysAtIdentityEndpoints, {
+      tag: 'keyward-identity',
+      after: 'dataWrapping',
+      before: ['idp-oauth-provider', 'idp-oauth-resource-auth', 'idp-oauth-interaction', 'dataSource'],
+    });
     // Before the resourcer, which drops a request whose filter it cannot parse.
     this.app.use(refuseUnreadableFilter, { tag: 'keyward-filter', after: 'dataWrapping', before: 'dataSource' });
     this.app.dataSourceManager.use(routeKeyRequests, { tag: 'keyward-route', before: 'auth' });

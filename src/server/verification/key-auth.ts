@@ -1,7 +1,7 @@
 import { Auth } from '@nocobase/auth';
 import { KeywardError, refusals, throwKeywardError } from '../errors';
 import type { KeyStore } from '../storage/key-store';
-import { presentedKey } from './key-transport';
+import { routedKey } from './route-key-requests';
 import type { LastUsedTracker } from '../storage/last-used';
 import { verifyKey } from './verify-key';
 
@@ -27,8 +27,9 @@ export class KeyAuth extends Auth {
 
   async checkToken() {
     const { store, tracker } = this.options as KeyAuthOptions;
-    // Undefined when a request names this authenticator in X-Authenticator but shows no key.
-    const key = presentedKey(this.ctx);
+    // Undefined when a request names this authenticator without presenting a key, and when
+    // other code hands us a context of its own making.
+    const key = routedKey(this.ctx);
     let record;
     try {
       if (!key) {

@@ -3,6 +3,18 @@ import { AUTHENTICATOR } from '../../constants';
 import { refusals, throwKeywardError } from '../errors';
 import { keyInQuery, presentedKey } from './key-transport';
 
+/** The requests this middleware handed to our authenticator, with the key each presented. */
+const routed = new WeakMap<object, string>();
+
+/**
+ * The key our authenticator may verify for this context: only one this routing accepted.
+ * Code that builds its own context and asks the auth manager for `keyward` by name (the
+ * IdP's login bridge, the websocket sign-in) gets nothing, so a key never becomes a session.
+ */
+export function routedKey(ctx: object): string | undefined {
+  return routed.get(ctx);
+}
+
 /**
  * Runs just before the host's auth middleware and points it at our authenticator whenever a
  * key is presented, whatever `X-Authenticator` header or authenticator cookie came along
@@ -12,7 +24,9 @@ export async function routeKeyRequests(ctx: Context, next: Next) {
   if (keyInQuery(ctx)) {
     throwKeywardError(ctx, refusals.inQuery());
   }
-  if (presentedKey(ctx) !== undefined) {
+  const key = presentedKey(ctx);
+  if (key !== undefined) {
+    routed.set(ctx, key);
     ctx.request.headers['x-authenticator'] = AUTHENTICATOR;
   }
   await next();
