@@ -13,6 +13,7 @@ import { LastUsedTracker } from './storage/last-used';
 import { guardKeyManagement, MANAGEMENT_ACTIONS } from './restrictions/guard-key-management';
 import { refuseKeysAtIdentityEndpoints } from './restrictions/identity-endpoints';
 import { refuseUnreadableFilter } from './restrictions/list-query';
+import { restrictKeyRequests } from './restrictions/restrict-key-requests';
 import { pinKeyRole } from './restrictions/pin-key-role';
 import { routeKeyRequests } from './verification/route-key-requests';
 
@@ -79,8 +80,16 @@ export class PluginKeywardServer extends Plugin {
     // Before the resourcer, which drops a request whose filter it cannot parse.
     this.app.use(refuseUnreadableFilter, { tag: 'keyward-filter', after: 'dataWrapping', before: 'dataSource' });
     this.app.dataSourceManager.use(routeKeyRequests, { tag: 'keyward-route', before: 'auth' });
-    this.app.resourceManager.use(pinKeyRole, { tag: 'keyward-pin-role', after: 'setCurrentRole', before: 'acl' });
+    // On every data source, those added later included: each has its own role step and ACL.
+    this.app.dataSourceManager.use(pinKeyRole, { tag: 'keyward-pin-role', after: 'setCurrentRole', before: 'acl' });
     this.app.acl.use(guardKeyManagement(this.aclSnippet), { tag: 'keyward-guard', before: 'core' });
+    // Right after auth: ahead of the host's own middlewares (verification, uploads) that act
+    // on signed-in requests before the ACL is asked.
+    this.app.dataSourceManager.use(restrictKeyRequests, {
+      tag: 'keyward-key-requests',
+      after: 'auth',
+      before: ['setCurrentRole', 'acl', 'default'],
+    });
 
     await watchKeyChanges(this, this.store);
     this.app.on('afterStart', () => this.tracker.start());

@@ -19,7 +19,11 @@ export const TODOS_ROLE = 'todos-api';
 
 // `/api` as in a real app, so the seeds' URLs are used verbatim.
 const common = (extraPlugins: string[] = []) => ({
-  plugins: [...HOST_PLUGINS, ...extraPlugins, [PluginKeywardServer, { name: PACKAGE_NAME }]] as PluginConfiguration[],
+  // Extras install before system-settings, which uploads the logo through file-manager.
+  plugins: [
+    ...HOST_PLUGINS.flatMap((name) => (name === 'system-settings' ? [...extraPlugins, name] : [name])),
+    [PluginKeywardServer, { name: PACKAGE_NAME }],
+  ] as PluginConfiguration[],
   acl: true,
   registerActions: true,
   resourcer: { prefix: '/api' },
