@@ -7,6 +7,7 @@ import * as apiKeyActions from './actions/api-keys';
 import { watchKeyChanges } from './storage/cache-invalidation';
 import apiKeysCollection from './collections/api-keys';
 import { KeyAuth, type KeyAuthOptions } from './verification/key-auth';
+import { deleteKeysWithOwner } from './storage/delete-with-owner';
 import { guardHashColumn } from './storage/hash-column-guard';
 import { KeyStore } from './storage/key-store';
 import { LastUsedTracker } from './storage/last-used';
@@ -30,7 +31,9 @@ export class PluginKeywardServer extends Plugin {
 
   async beforeLoad() {
     this.store = new KeyStore(this.db);
-    this.tracker = new LastUsedTracker(this.db);
+    this.tracker = new LastUsedTracker(this.db, undefined, (error) =>
+      this.app.log.warn('API key lastUsedAt not written; retried at the next flush', { error }),
+    );
     const options: KeyAuthOptions = { store: this.store, tracker: this.tracker };
 
     this.app.authManager.registerTypes(AUTH_TYPE, {
@@ -92,6 +95,7 @@ export class PluginKeywardServer extends Plugin {
     });
 
     await watchKeyChanges(this, this.store);
+    deleteKeysWithOwner(this.db);
     this.app.on('afterStart', () => this.tracker.start());
     this.app.on('beforeStop', () => this.tracker.stop());
   }

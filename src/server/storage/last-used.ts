@@ -12,6 +12,7 @@ export class LastUsedTracker {
   constructor(
     private readonly db: Database,
     private readonly intervalMs = 60_000,
+    private readonly onError: (error: unknown) => void = () => undefined,
   ) {}
 
   touch(id: number | string, now = Date.now()) {
@@ -19,23 +20,35 @@ export class LastUsedTracker {
   }
 
   start() {
-    this.timer ??= setInterval(() => void this.flush().catch(() => undefined), this.intervalMs);
+    this.timer ??= setInterval(() => void this.flush().catch((error) => this.onError(error)), this.intervalMs);
     this.timer.unref();
   }
 
   async stop() {
     clearInterval(this.timer);
     this.timer = undefined;
-    await this.flush();
+    await this.flush().catch((error) => this.onError(error));
   }
 
+  /** Writes every pending time; one failed write keeps its time for the next flush, not the rest. */
   async flush() {
     const batch = [...this.pending];
     this.pending.clear();
     const model = this.db.getModel(COLLECTION);
+    const failures: unknown[] = [];
     for (const [id, lastUsedAt] of batch) {
-      // hooks off: this bookkeeping must not invalidate the key cache; silent keeps updatedAt.
-      await model.update({ lastUsedAt }, { where: { id }, hooks: false, silent: true });
+      try {
+        // hooks off: this bookkeeping must not invalidate the key cache; silent keeps updatedAt.
+        await model.update({ lastUsedAt }, { where: { id }, hooks: false, silent: true });
+      } catch (error) {
+        failures.push(error);
+        if (!this.pending.has(id)) {
+          this.pending.set(id, lastUsedAt);
+        }
+      }
+    }
+    if (failures.length) {
+      throw new AggregateError(failures, `${failures.length} of ${batch.length} lastUsedAt writes failed`);
     }
   }
 }
