@@ -14,12 +14,23 @@ export function curlExample(apiBaseUrl: string, collection: string, token: strin
   return `curl '${apiBaseUrl}${collection}:list' \\\n  -H 'Authorization: Bearer ${token}'`;
 }
 
-export function jsBlockExample(apiBaseUrl: string, collection: string, token: string) {
+/** For scripts and apps outside NocoBase: the key goes in a header. */
+export function fetchExample(apiBaseUrl: string, collection: string, token: string) {
   return [
-    `const axios = await ctx.requireAsync('https://cdn.jsdelivr.net/npm/axios@1.6.0/dist/axios.min.js');`,
-    `const res = await axios.get('${apiBaseUrl}${collection}:list', {`,
+    `const res = await fetch('${apiBaseUrl}${collection}:list', {`,
     `  headers: { Authorization: 'Bearer ${token}' },`,
     `});`,
+    `const { data } = await res.json();`,
+  ].join('\n');
+}
+
+/**
+ * For a JS block in this same app: no key. A block's code is sent to everyone who views the
+ * page, so it calls the API with the viewer's own session, limited to the viewer's role.
+ */
+export function jsBlockExample(collection: string) {
+  return [
+    `const res = await ctx.api.request({ url: '${collection}:list', method: 'get' });`,
     `ctx.message.success(\`Fetched \${res.data.data.length} records\`);`,
   ].join('\n');
 }
@@ -57,7 +68,8 @@ export function OneTimeKeyModal({ createdKey, apiBaseUrl, t, onClose }: OneTimeK
   );
   const target = collection.trim() || 'todos';
   const curl = curlExample(apiBaseUrl, target, token);
-  const jsBlock = jsBlockExample(apiBaseUrl, target, token);
+  const script = fetchExample(apiBaseUrl, target, token);
+  const jsBlock = jsBlockExample(target);
   const block = { whiteSpace: 'pre-wrap' as const, wordBreak: 'break-all' as const, fontSize: 12, margin: 0 };
 
   return (
@@ -85,8 +97,20 @@ export function OneTimeKeyModal({ createdKey, apiBaseUrl, t, onClose }: OneTimeK
         <Typography.Paragraph copyable={{ text: curl }} data-testid="curl-example">
           <pre style={block}>{curl}</pre>
         </Typography.Paragraph>
-        <Typography.Text strong>{t('JS block')}</Typography.Text>
-        <Typography.Paragraph copyable={{ text: jsBlock }} data-testid="js-example">
+        <Typography.Text strong>{t('Script or app outside NocoBase')}</Typography.Text>
+        <Typography.Paragraph copyable={{ text: script }} data-testid="fetch-example">
+          <pre style={block}>{script}</pre>
+        </Typography.Paragraph>
+        <Typography.Text strong>{t('JS block in this app')}</Typography.Text>
+        <Alert
+          type="error"
+          showIcon
+          data-testid="js-block-warning"
+          message={t(
+            'Never put a key in a JS block: its code is sent to everyone who views the page, and each of them gets the key. A JS block calls this app with the viewer’s own session, as below.',
+          )}
+        />
+        <Typography.Paragraph copyable={{ text: jsBlock }} data-testid="js-block-example">
           <pre style={block}>{jsBlock}</pre>
         </Typography.Paragraph>
       </Space>

@@ -21,14 +21,14 @@ describe('OneTimeKeyModal', () => {
     expect(screen.getByText('Copied')).toBeTruthy();
   });
 
-  it("gives ready-to-paste curl and JS-block examples with this app's URL", () => {
+  it("gives ready-to-paste curl and script examples with this app's URL", () => {
     render(<OneTimeKeyModal createdKey={created} apiBaseUrl={apiBaseUrl} t={t} onClose={vi.fn()} />);
     const curl = screen.getByTestId('curl-example').textContent!;
     expect(curl).toContain(`curl '${apiBaseUrl}todos:list'`);
     expect(curl).toContain(`-H 'Authorization: Bearer ${created.token}'`);
-    const js = screen.getByTestId('js-example').textContent!;
-    expect(js).toContain(`axios.get('${apiBaseUrl}todos:list'`);
-    expect(js).toContain(`Authorization: 'Bearer ${created.token}'`);
+    const script = screen.getByTestId('fetch-example').textContent!;
+    expect(script).toContain(`fetch('${apiBaseUrl}todos:list'`);
+    expect(script).toContain(`Authorization: 'Bearer ${created.token}'`);
     const collection = screen.getByDisplayValue('todos');
     fireEvent.change(collection, { target: { value: 'orders' } });
     expect(screen.getByTestId('curl-example').textContent).toContain(`${apiBaseUrl}orders:list`);
@@ -36,6 +36,15 @@ describe('OneTimeKeyModal', () => {
     fireEvent.change(collection, { target: { value: '' } });
     expect((collection as HTMLInputElement).value).toBe('');
     expect(screen.getByTestId('curl-example').textContent).toContain(`${apiBaseUrl}todos:list`);
+  });
+
+  it('keeps the key out of the JS-block example, which uses the viewer’s session, and says why', () => {
+    render(<OneTimeKeyModal createdKey={created} apiBaseUrl={apiBaseUrl} t={t} onClose={vi.fn()} />);
+    const js = screen.getByTestId('js-block-example').textContent!;
+    expect(js).toContain(`ctx.api.request({ url: 'todos:list'`);
+    expect(js).not.toContain(created.token);
+    expect(js).not.toContain('Authorization');
+    expect(screen.getByTestId('js-block-warning').textContent).toMatch(/everyone who views the page/);
   });
 
   it('asks for confirmation before closing, from Done or the close button', async () => {

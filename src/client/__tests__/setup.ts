@@ -1,4 +1,4 @@
-import { cleanup } from '@testing-library/react';
+import { cleanup, configure } from '@testing-library/react';
 import { afterEach } from 'vitest';
 
 // jsdom lacks what antd measures layouts with.
@@ -22,4 +22,7 @@ if (typeof window !== 'undefined') {
   const getComputedStyle = window.getComputedStyle.bind(window);
   window.getComputedStyle = (element: Element) => getComputedStyle(element);
   afterEach(cleanup);
+  // antd's select and form validation settle in several renders: on a loaded two-core CI
+  // machine that takes longer than the default second.
+  configure({ asyncUtilTimeout: 5000 });
 }
