@@ -35,7 +35,7 @@ function parseIds(filterByTk: unknown): string[] {
   const ids = [filterByTk].flat().map(String);
   const valid = (id: string) => ID_PATTERN.test(id) && Number.isSafeInteger(Number(id));
   if (filterByTk === undefined || filterByTk === null || !ids.length || !ids.every(valid)) {
-    throw refusals.badInput('filterByTk is required.');
+    throw refusals.badInput('filterByTk must name one or more API keys by id.');
   }
   return ids;
 }

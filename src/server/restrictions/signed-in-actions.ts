@@ -92,8 +92,9 @@ export const SIGNED_IN_ACTIONS: Readonly<Record<string, { key: boolean; reason: 
   'flowModelTemplates:get': { key: true, reason: 'interface metadata' },
   'flowModelTemplateUsages:list': { key: true, reason: 'interface metadata' },
   'flowModelTemplateUsages:get': { key: true, reason: 'interface metadata' },
-  // blockTemplates, flowModelTemplates, flowModelTemplateUsages: other actions write UI
-  // configuration for everyone and stay refused by default.
+  'blockTemplates:*': { key: false, reason: 'other actions write UI configuration for everyone' },
+  'flowModelTemplates:*': { key: false, reason: 'other actions write UI configuration for everyone' },
+  'flowModelTemplateUsages:*': { key: false, reason: 'other actions write UI configuration for everyone' },
   // Files
   'attachments:upload': { key: true, reason: 'uploads an attachment, owned by the owner' },
   'attachments:create': { key: true, reason: 'uploads an attachment, owned by the owner' },
@@ -131,12 +132,12 @@ export const SIGNED_IN_ACTIONS: Readonly<Record<string, { key: boolean; reason: 
   'aiSkills:list': { key: true, reason: 'metadata' },
 };
 
-/** The decision for a request: the exact action first, then the host's wildcards. */
-export function keyMayCall(resourceName: string, actionName: string): boolean {
-  for (const name of [`${resourceName}:${actionName}`, `${resourceName}:*`, `*:${actionName}`]) {
-    if (Object.prototype.hasOwnProperty.call(SIGNED_IN_ACTIONS, name)) {
-      return SIGNED_IN_ACTIONS[name].key;
-    }
-  }
-  return false;
+/** The row that decides an action: the exact action first, then the wildcards. */
+export function decisionFor(resourceName: string, actionName: string) {
+  const name = [`${resourceName}:${actionName}`, `${resourceName}:*`, `*:${actionName}`].find((candidate) =>
+    Object.prototype.hasOwnProperty.call(SIGNED_IN_ACTIONS, candidate),
+  );
+  return name === undefined ? undefined : SIGNED_IN_ACTIONS[name];
 }
+
+export const keyMayCall = (resourceName: string, actionName: string) => decisionFor(resourceName, actionName)?.key === true;
