@@ -53,12 +53,18 @@ export const refusals = {
       'API keys are managed only through apiKeys:list, get, create, update and destroy.',
     ),
   methodNotAllowed: () =>
-    new KeywardError(405, ErrorCode.METHOD_NOT_ALLOWED, 'Creating, changing or deleting API keys needs a POST request.'),
+    new KeywardError(405, ErrorCode.METHOD_NOT_ALLOWED, 'API keys cannot be created, changed or deleted with a GET request.'),
   accountActionRefused: () =>
     new KeywardError(
       403,
       ErrorCode.ACCOUNT_ACTION_REFUSED,
       'A request made with an API key cannot sign in, change its account, or reach this action.',
+    ),
+  configurationRefused: () =>
+    new KeywardError(
+      403,
+      ErrorCode.CONFIGURATION_REFUSED,
+      "A request made with an API key works on data; it cannot change the app's configuration (plugins, collections, users and roles, permissions, interface, workflows, SQL, settings).",
     ),
   badInput: (message: string, params?: Record<string, unknown>) =>
     new KeywardError(400, ErrorCode.BAD_INPUT, message, params),

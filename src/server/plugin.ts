@@ -13,7 +13,8 @@ import { KeyStore } from './storage/key-store';
 import { LastUsedTracker } from './storage/last-used';
 import { guardKeyManagement, MANAGEMENT_ACTIONS } from './restrictions/guard-key-management';
 import { refuseKeysAtIdentityEndpoints } from './restrictions/identity-endpoints';
-import { refuseUnreadableFilter } from './restrictions/list-query';
+import { checkKeysQuery } from './restrictions/list-query';
+import { refuseFieldsToKeys } from './restrictions/no-fields-to-keys';
 import { restrictKeyRequests } from './restrictions/restrict-key-requests';
 import { pinKeyRole } from './restrictions/pin-key-role';
 import { routeKeyRequests } from './verification/route-key-requests';
@@ -80,15 +81,15 @@ export class PluginKeywardServer extends Plugin {
       after: 'dataWrapping',
       before: ['idp-oauth-provider', 'idp-oauth-resource-auth', 'idp-oauth-interaction', 'dataSource'],
     });
-    // Before the resourcer, which drops a request whose filter it cannot parse.
-    this.app.use(refuseUnreadableFilter, { tag: 'keyward-filter', after: 'dataWrapping', before: 'dataSource' });
+    // Before the resourcer, the host's filter validation and its ACL, which answer bad ids with a 500.
+    this.app.use(checkKeysQuery, { tag: 'keyward-query', after: 'dataWrapping', before: 'dataSource' });
     this.app.dataSourceManager.use(routeKeyRequests, { tag: 'keyward-route', before: 'auth' });
     // On every data source, those added later included: each has its own role step and ACL.
     this.app.dataSourceManager.use(pinKeyRole, { tag: 'keyward-pin-role', after: 'setCurrentRole', before: 'acl' });
     this.app.acl.use(guardKeyManagement(this.aclSnippet), { tag: 'keyward-guard', before: 'core' });
     // Right after auth: ahead of the host's own middlewares (verification, uploads) that act
     // on signed-in requests before the ACL is asked.
-    this.app.dataSourceManager.use(restrictKeyRequests, {
+    this.app.dataSourceManager.use(restrictKeyRequests(this.aclSnippet), {
       tag: 'keyward-key-requests',
       after: 'auth',
       before: ['setCurrentRole', 'acl', 'default'],
@@ -96,6 +97,7 @@ export class PluginKeywardServer extends Plugin {
 
     await watchKeyChanges(this, this.store);
     deleteKeysWithOwner(this.db);
+    refuseFieldsToKeys(this.db);
     this.app.on('afterStart', () => this.tracker.start());
     this.app.on('beforeStop', () => this.tracker.stop());
   }

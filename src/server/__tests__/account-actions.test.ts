@@ -13,7 +13,7 @@ describe('account actions with a key', () => {
   let key: string;
 
   beforeAll(async () => {
-    app = await createApp({ extraPlugins: ['data-source-main', 'ui-schema-storage', 'verification', 'file-manager', 'flow-engine', 'data-visualization', 'idp-oauth'] });
+    app = await createApp({ extraPlugins: ['data-source-main', 'ui-schema-storage', 'collection-sql', 'verification', 'file-manager', 'flow-engine', 'data-visualization', 'idp-oauth'] });
     ({ user } = await setUpTodos(app));
     ({ key } = await createKey(app, user));
     await app.db.getRepository('users').update({
@@ -74,7 +74,7 @@ describe('account actions with a key', () => {
     expect(upload.body.data.createdById).toBe(user.id);
   });
 
-  describe('a key whose role manages users', () => {
+  describe('a key whose role is admin', () => {
     let boss: any;
     let bossKey: string;
     let other: any;
@@ -85,26 +85,51 @@ describe('account actions with a key', () => {
       ({ key: bossKey } = await createKey(app, boss, { role: { name: 'admin' } }, 'admin'));
     });
 
-    it('never changes its own owner: row, password, roles', async () => {
-      refused(await withKey(app, bossKey).post(`/api/users:update?filterByTk=${boss.id}`).send({ password: 'owned' }), 'update self');
-      refused(
-        await withKey(app, bossKey)
-          .post(`/api/users:update?filter=${encodeURIComponent(JSON.stringify({ id: { $gt: 0 } }))}`)
-          .send({ email: 'x@x' }),
-        'update by filter',
-      );
-      refused(await withKey(app, bossKey).post(`/api/users:destroy?filterByTk=${boss.id}`), 'destroy self');
-      refused(await withKey(app, bossKey).post(`/api/users/${boss.id}/roles:remove`).send([TODOS_ROLE]), 'own roles');
-      refused(await withKey(app, bossKey).post(`/api/roles/${TODOS_ROLE}/users:remove`).send([boss.id]), 'role membership');
-      refused(await withKey(app, bossKey).post('/api/usersAuthenticators:create').send({ userId: boss.id }), 'authenticators');
-      refused(await withKey(app, bossKey).post('/api/issuedTokens:destroy?filterByTk=1'), 'sessions');
-      expect(await app.db.getRepository('users.roles', boss.id).count()).toBe(2);
+    const refusedAs = (res: { status: number; body: any }, what: string) => {
+      expect(res.status, what).toBe(403);
+      expect([ErrorCode.ACCOUNT_ACTION_REFUSED, ErrorCode.CONFIGURATION_REFUSED], what).toContain(res.body.errors[0].code);
+    };
+
+    it('never changes its own owner, however the id is spelled', async () => {
+      const post = (url: string, body?: unknown) => withKey(app, bossKey).post(url).send(body as any);
+      for (const id of [boss.id, `0${boss.id}`, `+${boss.id}`, `${boss.id}.0`, `%20${boss.id}`]) {
+        refusedAs(await post(`/api/users:update?filterByTk=${id}`, { password: 'owned' }), `update ${id}`);
+        refusedAs(await post(`/api/users/${id}/roles:add`, ['member']), `roles of ${id}`);
+        refusedAs(await post(`/api/roles/member/users:add`, [String(id)]), `membership ${id}`);
+      }
+      refusedAs(await post(`/api/users:update?filter=${encodeURIComponent(JSON.stringify({ id: { $gt: 0 } }))}`, { email: 'x@x' }), 'update by filter');
+      refusedAs(await post(`/api/users:destroy?filterByTk=${boss.id}`), 'destroy self');
+      refusedAs(await post(`/api/roles/${TODOS_ROLE}/users:remove?filterByTk=${boss.id}`), 'role membership');
+      refusedAs(await post('/api/roles:update?filterByTk=member', { users: [boss.id] }), 'roles:update with users');
+      refusedAs(await post('/api/roles:create', { name: 'mine', snippets: ['pm.*'], users: [boss.id] }), 'roles:create with users');
+      refusedAs(await post('/api/usersAuthenticators:create', { userId: boss.id }), 'authenticators');
+      refusedAs(await post('/api/issuedTokens:destroy?filterByTk=1'), 'sessions');
+      expect((await app.db.getRepository('users.roles', boss.id).find()).map((role: any) => role.name).sort()).toEqual(['admin', TODOS_ROLE]);
+      expect(await app.db.getRepository('roles').count({ filter: { name: 'mine' } })).toBe(0);
     });
 
-    it('still manages other users, as its role allows', async () => {
-      const res = await withKey(app, bossKey).post(`/api/users:update?filterByTk=${other.id}`).send({ nickname: 'renamed' });
-      expect(res.status).toBe(200);
-      expect((await withKey(app, bossKey).get('/api/users:list')).status).toBe(200);
+    it('runs no SQL and changes no configuration: a key works on data', async () => {
+      const post = (url: string, body?: unknown) => withKey(app, bossKey).post(url).send(body as any);
+      for (const [url, body] of [
+        ['/api/flowSql:run', { sql: 'SELECT hash FROM "keywardApiKeys"' }],
+        ['/api/flowSql:save', { uid: 'x', sql: 'SELECT 1' }],
+        ['/api/sqlCollection:execute', { sql: 'SELECT hash FROM "keywardApiKeys"' }],
+        ['/api/collections:create', { name: 'evil', fields: [] }],
+        ['/api/pm:enable?filterByTk=api-keys'],
+        [`/api/users:update?filterByTk=${other.id}`, { nickname: 'renamed' }],
+        ['/api/roles:update?filterByTk=member', { snippets: ['pm.*'] }],
+      ] as Array<[string, unknown]>) {
+        const res = await post(url, body);
+        expect(res.status, url).toBe(403);
+        expect(res.body.errors[0].code, url).toBe(ErrorCode.CONFIGURATION_REFUSED);
+        expect(JSON.stringify(res.body)).not.toMatch(/[0-9a-f]{64}/);
+      }
+    });
+
+    it('still reads what its role may read, configuration included', async () => {
+      for (const url of ['/api/users:list', '/api/roles:list', '/api/collections:list']) {
+        expect((await withKey(app, bossKey).get(url)).status, url).toBe(200);
+      }
     });
   });
 

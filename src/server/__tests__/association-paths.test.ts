@@ -16,7 +16,7 @@ describe('association paths under apiKeys', () => {
   let malloryKey: string;
 
   beforeAll(async () => {
-    app = await createApp();
+    app = await createApp({ extraPlugins: ['data-source-main'] });
     await setUpTodos(app);
     // A role that may manage its own keys and nothing else.
     await app.db.getRepository('roles').create({ values: { name: 'key-managers', snippets: [SNIPPET] } });
@@ -100,5 +100,15 @@ describe('association paths under apiKeys', () => {
     const agent = await app.agent().login(admin, 'admin');
     refused(await agent.get(`/api/users/${admin.id}/keys:list`));
     app.db.getCollection('users').removeField('keys');
+  });
+
+  it('lets no collection gain a field that points at the keys', async () => {
+    const agent = await app.agent().login(admin, 'admin');
+    const res = await agent
+      .post('/api/collections/users/fields:create')
+      .send({ name: 'keys', type: 'hasMany', target: 'apiKeys', foreignKey: 'createdById', interface: 'o2m' });
+    expect(res.status).toBe(403);
+    expect(res.body.errors[0].code).toBe(ErrorCode.ACTION_NOT_ALLOWED);
+    expect(app.db.getCollection('users').getField('keys')).toBeUndefined();
   });
 });

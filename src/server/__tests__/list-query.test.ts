@@ -58,8 +58,23 @@ describe('apiKeys:list query parameters', () => {
   });
 
   it('answers malformed parameters with 400, never 500', async () => {
-    for (const query of ['filter={nope', 'filter=[1]', 'filter={"name":{"$nope":1}}', 'pageSize=-1', 'page=abc', 'pageSize=100000']) {
-      badInput(await agent.get(`/api/apiKeys:list?${query}`));
+    for (const query of [
+      'filter={nope',
+      'filter=[1]',
+      'filter={"name":{"$nope":1}}',
+      'filter={"name":{"$startsWith":null}}',
+      'filter={"id":{"$includes":1}}',
+      'filter={"id":{"$gt":"abc"}}',
+      'filter={"enabled":"x"}',
+      'filter={"createdAt":{"$lt":"garbage"}}',
+      'pageSize=-1',
+      'page=abc',
+      'pageSize=100000',
+    ]) {
+      badInput(await agent.get(`/api/apiKeys:list?${encodeURI(query)}`));
+    }
+    for (const url of ['/api/apiKeys:update?filterByTk=', '/api/apiKeys:destroy?filterByTk=', '/api/apiKeys:destroy?filterByTk=%00', '/api/apiKeys:update']) {
+      badInput(await agent.post(url).send({ name: 'x' }));
     }
   });
 

@@ -3,7 +3,7 @@ import { UniqueConstraintError } from '@nocobase/database';
 import { COLLECTION, NAME_MAX_LENGTH } from '../../constants';
 import { KeywardError, refusals, throwKeywardError } from '../errors';
 import { requestedExpiry } from './expiry';
-import { parseListQuery } from '../restrictions/list-query';
+import { FILTER_BY_TK_MESSAGE, parseListQuery } from '../restrictions/list-query';
 import { generateKey, hashKey, keyHint } from '../verification/key-format';
 
 type Values = Record<string, unknown>;
@@ -35,7 +35,7 @@ function parseIds(filterByTk: unknown): string[] {
   const ids = [filterByTk].flat().map(String);
   const valid = (id: string) => ID_PATTERN.test(id) && Number.isSafeInteger(Number(id));
   if (filterByTk === undefined || filterByTk === null || !ids.length || !ids.every(valid)) {
-    throw refusals.badInput('filterByTk must name one or more API keys by id.');
+    throw refusals.badInput(FILTER_BY_TK_MESSAGE);
   }
   return ids;
 }
@@ -67,6 +67,7 @@ async function assertNameFree(ctx: Context, name: string, exceptId?: string) {
   }
 }
 
+const FILTER_FIT_MESSAGE = 'filter does not fit the columns it names.';
 const NAME_TAKEN_MESSAGE = 'You already have an API key with this name.';
 
 /** The unique index on (owner, name) settles the race two concurrent creates or renames run. */
@@ -102,14 +103,24 @@ function present(key: Model, role: Model | null = key.get('role')) {
 export const list = handle(async (ctx) => {
   const { filter, sort, fields, page, pageSize } = parseListQuery(ctx.action.params);
   const own = { createdById: ownerId(ctx) };
-  const [rows, count] = await ctx.db.getRepository(COLLECTION).findAndCount({
-    filter: filter ? { $and: [filter, own] } : own,
-    fields,
-    sort,
-    appends: ['role'],
-    limit: pageSize,
-    offset: (page - 1) * pageSize,
-  });
+  const [rows, count] = await ctx.db
+    .getRepository(COLLECTION)
+    .findAndCount({
+      filter: filter ? { $and: [filter, own] } : own,
+      fields,
+      sort,
+      appends: ['role'],
+      limit: pageSize,
+      offset: (page - 1) * pageSize,
+    })
+    .catch((error: Error) => {
+      // The filter names only our columns with values of their types; what a dialect still
+      // refuses (an out-of-range date, say) is the caller's input, not a server fault.
+      if (error.name?.startsWith('Sequelize')) {
+        throw refusals.badInput(FILTER_FIT_MESSAGE);
+      }
+      throw error;
+    });
   ctx.body = { rows: rows.map((row: Model) => present(row)), count, page, pageSize, totalPage: Math.ceil(count / pageSize) };
 });
 

@@ -2,47 +2,61 @@ import type { Context, Next } from '@nocobase/actions';
 import { COLLECTION } from '../../constants';
 import { refusals, throwKeywardError } from '../errors';
 
+type ColumnType = 'integer' | 'string' | 'boolean' | 'date';
+
 /**
  * The columns of a key that `apiKeys:list` lets a caller filter, sort and select on: the key's
- * own, none secret. No association path (`role.users.email`, `createdBy.password`) and no
- * `hash`: a filter on those would answer through `meta.count`, one character at a time.
+ * own, none secret, with the type a value compared with each must have. No association path
+ * (`role.users.email`, `createdBy.password`) and no `hash`: a filter on those would answer
+ * through `meta.count`, one character at a time.
  */
-export const LISTABLE_COLUMNS: ReadonlySet<string> = new Set([
-  'id',
-  'name',
-  'roleName',
-  'hint',
-  'expiresAt',
-  'enabled',
-  'lastUsedAt',
-  'createdById',
-  'createdAt',
-  'updatedAt',
-]);
+export const LISTABLE_COLUMNS: Readonly<Record<string, ColumnType>> = {
+  id: 'integer',
+  name: 'string',
+  roleName: 'string',
+  hint: 'string',
+  expiresAt: 'date',
+  enabled: 'boolean',
+  lastUsedAt: 'date',
+  createdById: 'integer',
+  createdAt: 'date',
+  updatedAt: 'date',
+};
 
-/** Comparisons on a single column with plain values; each is answered by the database itself. */
-const OPERATORS: ReadonlySet<string> = new Set([
-  '$eq',
-  '$ne',
-  '$in',
-  '$notIn',
-  '$gt',
-  '$gte',
-  '$lt',
-  '$lte',
-  '$includes',
-  '$notIncludes',
-  '$startsWith',
-  '$endsWith',
-  '$empty',
-  '$notEmpty',
-  '$exists',
-  '$notExists',
-  '$isTruly',
-  '$isFalsy',
-]);
+const fitsType: Record<ColumnType, (value: unknown) => boolean> = {
+  integer: (value) => /^-?\d{1,16}$/.test(String(value)) && ['string', 'number'].includes(typeof value),
+  string: (value) => typeof value === 'string',
+  boolean: (value) => typeof value === 'boolean',
+  date: (value) => (typeof value === 'string' || typeof value === 'number') && !Number.isNaN(new Date(value).getTime()),
+};
+
+/**
+ * Comparisons on a single column, by what they take: a value of the column's type (null too,
+ * for equality), text on a text column, or nothing that matters (presence tests).
+ */
+const OPERATORS: Readonly<Record<string, 'value' | 'text' | 'presence'>> = {
+  $eq: 'value',
+  $ne: 'value',
+  $in: 'value',
+  $notIn: 'value',
+  $gt: 'value',
+  $gte: 'value',
+  $lt: 'value',
+  $lte: 'value',
+  $includes: 'text',
+  $notIncludes: 'text',
+  $startsWith: 'text',
+  $endsWith: 'text',
+  $empty: 'presence',
+  $notEmpty: 'presence',
+  $exists: 'presence',
+  $notExists: 'presence',
+  $isTruly: 'presence',
+  $isFalsy: 'presence',
+};
 
 const FILTER_MESSAGE = 'filter must be a JSON object.';
+export const FILTER_BY_TK_MESSAGE = 'filterByTk must name one or more API keys by id.';
 const LOGICAL = new Set(['$and', '$or']);
 const MAX_DEPTH = 8;
 const PAGE_SIZE_MAX = 200;
@@ -64,13 +78,26 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function column(name: string, what: string): string {
-  if (!LISTABLE_COLUMNS.has(name)) {
+  if (!Object.prototype.hasOwnProperty.call(LISTABLE_COLUMNS, name)) {
     throw refusals.badInput('{{what}} may only name these columns: {{columns}}.', {
       what,
-      columns: [...LISTABLE_COLUMNS].join(', '),
+      columns: Object.keys(LISTABLE_COLUMNS).join(', '),
     });
   }
   return name;
+}
+
+function fits(name: string, operator: string, value: unknown): boolean {
+  const type = LISTABLE_COLUMNS[name];
+  const takes = OPERATORS[operator];
+  if (takes === 'presence') {
+    return isPlain(value);
+  }
+  if (takes === 'text') {
+    return type === 'string' && typeof value === 'string';
+  }
+  const values = Array.isArray(value) && (operator === '$in' || operator === '$notIn') ? value : [value];
+  return values.every((item) => (item === null && (operator === '$eq' || operator === '$ne')) || fitsType[type](item));
 }
 
 /** `filter` arrives as JSON in the query string or as an object in a POST body. */
@@ -87,17 +114,14 @@ function parseJson(value: unknown): unknown {
 
 function checkCondition(name: string, condition: unknown) {
   column(name, 'filter');
-  if (isPlain(condition)) {
-    return;
-  }
-  if (!isObject(condition) || !Object.keys(condition).length) {
-    throw refusals.badInput('filter on {{name}} must compare it with plain values.', { name });
-  }
-  for (const [operator, value] of Object.entries(condition)) {
-    const values = Array.isArray(value) ? value : [value];
-    if (!OPERATORS.has(operator) || !values.every(isPlain)) {
-      throw refusals.badInput('filter on {{name}} must compare it with plain values.', { name });
-    }
+  const comparisons = isObject(condition) ? Object.entries(condition) : [['$eq', condition] as const];
+  const valid =
+    comparisons.length > 0 &&
+    comparisons.every(
+      ([operator, value]) => Object.prototype.hasOwnProperty.call(OPERATORS, operator) && fits(name, operator, value),
+    );
+  if (!valid) {
+    throw refusals.badInput('filter on {{name}} must compare it with values of its type.', { name });
   }
 }
 
@@ -163,19 +187,30 @@ export function parseListQuery(params: Record<string, unknown>): ListQuery {
   };
 }
 
-const KEYS_PATH = new RegExp(`/${COLLECTION}(?:[:/]|$)`);
+// `/apiKeys:<action>` and REST's `/apiKeys/<id>`; association paths are the guard's to refuse.
+const KEYS_PATH = new RegExp(`/${COLLECTION}(?::\\w+|/[^/:]*)?$`);
+const WRITE_PATH = new RegExp(`/${COLLECTION}:(?:update|destroy)$`);
+const FILTER_BY_TK = /^filterByTk(?:\[\d*\])?$/;
+const ID = /^[1-9]\d{0,15}$/;
 
 /**
- * The host's resourcer skips a request whose `filter` is not JSON and answers an empty 200;
- * on our resource that is a 400 saying why.
+ * Checks the query string of requests to our resource before the host parses it: its
+ * resourcer skips a request whose `filter` is not JSON (an empty 200), and its filter
+ * validation and ACL answer a missing or malformed `filterByTk` with a 500.
  */
-export async function refuseUnreadableFilter(ctx: Context, next: Next) {
-  const { filter } = ctx.query ?? {};
-  if (filter !== undefined && KEYS_PATH.test(ctx.path)) {
+export async function checkKeysQuery(ctx: Context, next: Next) {
+  if (KEYS_PATH.test(ctx.path)) {
+    const query = ctx.query ?? {};
     try {
-      [filter].flat().forEach((value) => JSON.parse(String(value)));
+      [query.filter ?? []].flat().forEach((value) => JSON.parse(String(value)));
     } catch {
       throwKeywardError(ctx, refusals.badInput(FILTER_MESSAGE));
+    }
+    const ids = Object.keys(query)
+      .filter((name) => FILTER_BY_TK.test(name))
+      .flatMap((name) => [query[name]].flat());
+    if (!ids.every((id) => ID.test(String(id))) || (WRITE_PATH.test(ctx.path) && !ids.length)) {
+      throwKeywardError(ctx, refusals.badInput(FILTER_BY_TK_MESSAGE));
     }
   }
   await next();

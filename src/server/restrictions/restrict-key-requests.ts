@@ -3,6 +3,7 @@ import { refusals, throwKeywardError } from '../errors';
 import { isAccountCollection } from './account-collections';
 import { isReadAction } from './read-actions';
 import { keyMayCall } from './signed-in-actions';
+import { ruleMatches } from './snippet-rules';
 
 interface HostAllowances {
   skipActions: Map<string, Map<string, unknown>>;
@@ -24,8 +25,29 @@ function allowedToAnySignedInUser(allowances: HostAllowances, resourceName: stri
   return false;
 }
 
+interface HostSnippets {
+  snippetManager: { snippets: Map<string, { name: string; actions: string[] }> };
+}
+
+/**
+ * Whether the action belongs to one of the host's configuration permissions (ACL snippets:
+ * plugins, collections and fields, users, roles and permissions, interface, workflows, SQL,
+ * backups, settings). Key management has its own guard and code.
+ */
+function configurationAction(acl: HostSnippets, resourceName: string, actionName: string, ownSnippet: string) {
+  const path = `${resourceName}:${actionName}`;
+  for (const snippet of acl.snippetManager.snippets.values()) {
+    if (snippet.name !== ownSnippet && snippet.actions.some((pattern) => ruleMatches(pattern.includes(':') ? pattern : `${pattern}:*`, path))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Ids as the database reads them: anything but a plain positive integer could be the owner's. */
+const CANONICAL_ID = /^[1-9]\d{0,15}$/;
 const mentions = (value: unknown, id: string): boolean =>
-  [value].flat(2).some((item) => item !== null && typeof item !== 'object' && String(item) === id);
+  [value].flat(2).some((item) => item !== undefined && (!CANONICAL_ID.test(String(item)) || String(item) === id));
 
 /**
  * Whether a write may land on the owner's own user row: `users` itself (by id, or by a filter
@@ -35,15 +57,15 @@ const mentions = (value: unknown, id: string): boolean =>
 function writesOwner(ctx: Context, source: string, association: string | undefined, ownerId: string): boolean {
   const { filterByTk, values } = ctx.action.params;
   if (source === 'users') {
-    return association ? String(ctx.action.sourceId) === ownerId : filterByTk === undefined || mentions(filterByTk, ownerId);
+    return association ? mentions(ctx.action.sourceId, ownerId) : filterByTk === undefined || mentions(filterByTk, ownerId);
   }
-  return mentions(filterByTk, ownerId) || mentions(values, ownerId);
+  return filterByTk === undefined ? values === undefined || mentions(values, ownerId) : mentions(filterByTk, ownerId) || mentions(values, ownerId);
 }
 
-/** Account collections exist on the main data source only; another source may have a `users` table of its own. */
+/** A write to an account collection or to the owner (main data source only: another source may have a `users` table of its own). */
 function accountWrite(ctx: Context): boolean {
   const { resourceName, actionName } = ctx.action;
-  if (isReadAction(actionName) || (ctx.dataSource && ctx.dataSource.name !== 'main')) {
+  if (isReadAction(actionName)) {
     return false;
   }
   const [source, association] = resourceName.split('.');
@@ -58,22 +80,32 @@ function accountWrite(ctx: Context): boolean {
 }
 
 /**
- * Runs on every data source right after auth, for requests made with a key only:
+ * Runs on every data source right after auth, for requests made with a key only. A key works
+ * on data within its role:
  * - an action the host allows to any signed-in user is called only if the signed-in action
  *   table says a key may (deny by default);
+ * - an action of the host's configuration permissions is only read, never run to change
+ *   anything, whatever the role (raw SQL, plugins, users and roles, workflows, …);
  * - a write never reaches an account collection, nor the owner's own user row.
  */
-export async function restrictKeyRequests(ctx: Context, next: Next) {
-  if (!ctx.state.apiKey) {
-    return next();
-  }
-  const { resourceName, actionName } = ctx.action;
-  const allowances = (ctx.dataSource?.acl ?? ctx.app.acl).allowManager as unknown as HostAllowances;
-  if (allowedToAnySignedInUser(allowances, resourceName, actionName) && !keyMayCall(resourceName, actionName)) {
-    throwKeywardError(ctx, refusals.accountActionRefused());
-  }
-  if (accountWrite(ctx)) {
-    throwKeywardError(ctx, refusals.accountActionRefused());
-  }
-  await next();
+export function restrictKeyRequests(ownSnippet: string) {
+  return async function restrictKeyRequests(ctx: Context, next: Next) {
+    if (!ctx.state.apiKey) {
+      return next();
+    }
+    const { resourceName, actionName } = ctx.action;
+    const main = !ctx.dataSource || ctx.dataSource.name === 'main';
+    const acl = ctx.dataSource?.acl ?? ctx.app.acl;
+    if (allowedToAnySignedInUser(acl.allowManager as unknown as HostAllowances, resourceName, actionName)) {
+      if (!keyMayCall(resourceName, actionName)) {
+        throwKeywardError(ctx, refusals.accountActionRefused());
+      }
+    } else if (main && !isReadAction(actionName) && configurationAction(ctx.app.acl as unknown as HostSnippets, resourceName, actionName, ownSnippet)) {
+      throwKeywardError(ctx, refusals.configurationRefused());
+    }
+    if (main && accountWrite(ctx)) {
+      throwKeywardError(ctx, refusals.accountActionRefused());
+    }
+    await next();
+  };
 }

@@ -18,7 +18,8 @@ export function snippetGranted(rules: Iterable<string>, snippet: string): boolea
   return granted;
 }
 
-function ruleMatches(rule: string, snippet: string): boolean {
+/** A snippet rule or a snippet's action pattern against a name; `*` spans any characters. */
+export function ruleMatches(rule: string, snippet: string): boolean {
   const pattern = rule
     .split('*')
     .map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, '\\$&'))

@@ -16,13 +16,13 @@ export function presentedKey(ctx: Pick<Context, 'get'>): string | undefined {
   return token?.startsWith(KEY_PREFIX) ? token : undefined;
 }
 
-// Letters only: a URL may percent-encode the underscore.
-const PREFIX_IN_URL = new RegExp(KEY_PREFIX.replace(/[^a-z]/gi, ''), 'i');
+// The prefix's letters, or any percent-escape: a URL may encode any of its characters.
+const MAY_HOLD_KEY = new RegExp(`${KEY_PREFIX.replace(/[^a-z]/gi, '')}|%`, 'i');
 
 /** `?token=` ends up in access logs and browser history: a key there is refused, not used. */
 export function keyInQuery(ctx: Pick<Context, 'query' | 'querystring'>): boolean {
   // Nearly every request has no key in its URL: spare those parsing the query string.
-  if (!PREFIX_IN_URL.test(ctx.querystring ?? '')) {
+  if (!MAY_HOLD_KEY.test(ctx.querystring ?? '')) {
     return false;
   }
   const token = ctx.query?.token;
