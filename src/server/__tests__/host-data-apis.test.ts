@@ -73,5 +73,9 @@ describe('host data APIs and the apiKeys collection', () => {
     const models = await app.db.getModel('apiKeys').findAll({ raw: true });
     noHash(models);
     await expect(app.db.getRepository('apiKeys').count({ filter: { hash: hashes[0] } })).rejects.toThrow();
+    // A workflow's aggregate node: max(hash) would hand one out.
+    await expect(app.db.getRepository('apiKeys').aggregate({ method: 'max', field: 'hash' })).rejects.toThrow();
+    await expect(app.db.getModel('apiKeys').aggregate('hash', 'max')).rejects.toThrow();
+    expect(await app.db.getRepository('apiKeys').aggregate({ method: 'count', field: 'id' })).toBe(2);
   });
 });
