@@ -34,14 +34,11 @@ interface HostSnippets {
  * plugins, collections and fields, users, roles and permissions, interface, workflows, SQL,
  * backups, settings). Key management has its own guard and code.
  */
-function configurationAction(acl: HostSnippets, resourceName: string, actionName: string, ownSnippet: string) {
-  const path = `${resourceName}:${actionName}`;
-  for (const snippet of acl.snippetManager.snippets.values()) {
-    if (snippet.name !== ownSnippet && snippet.actions.some((pattern) => ruleMatches(pattern.includes(':') ? pattern : `${pattern}:*`, path))) {
-      return true;
-    }
-  }
-  return false;
+function configurationAction(acl: HostSnippets, path: string, ownSnippet: string): boolean {
+  const patterns = [...acl.snippetManager.snippets.values()]
+    .filter((snippet) => snippet.name !== ownSnippet)
+    .flatMap((snippet) => snippet.actions);
+  return patterns.some((pattern) => ruleMatches(pattern.includes(':') ? pattern : `${pattern}:*`, path));
 }
 
 /** Ids as the database reads them: anything but a plain positive integer could be the owner's. */
@@ -59,10 +56,16 @@ function writesOwner(ctx: Context, source: string, association: string | undefin
   if (source === 'users') {
     return association ? mentions(ctx.action.sourceId, ownerId) : filterByTk === undefined || mentions(filterByTk, ownerId);
   }
-  return filterByTk === undefined ? values === undefined || mentions(values, ownerId) : mentions(filterByTk, ownerId) || mentions(values, ownerId);
+  if (filterByTk === undefined) {
+    return values === undefined || mentions(values, ownerId);
+  }
+  return mentions(filterByTk, ownerId) || mentions(values, ownerId);
 }
 
-/** A write to an account collection or to the owner (main data source only: another source may have a `users` table of its own). */
+/**
+ * A write to an account collection or to the owner. Main data source only: another source may
+ * have a `users` table of its own.
+ */
 function accountWrite(ctx: Context): boolean {
   const { resourceName, actionName } = ctx.action;
   if (isReadAction(actionName)) {
@@ -89,6 +92,17 @@ function accountWrite(ctx: Context): boolean {
  * - a write never reaches an account collection, nor the owner's own user row.
  */
 export function restrictKeyRequests(ownSnippet: string) {
+  // Snippets are registered while plugins load; a write's answer is kept per action.
+  const configuration = new Map<string, boolean>();
+  const isConfiguration = (ctx: Context, path: string) => {
+    if (!configuration.has(path)) {
+      if (configuration.size > 10_000) {
+        configuration.clear();
+      }
+      configuration.set(path, configurationAction(ctx.app.acl as unknown as HostSnippets, path, ownSnippet));
+    }
+    return configuration.get(path) === true;
+  };
   return async function restrictKeyRequests(ctx: Context, next: Next) {
     if (!ctx.state.apiKey) {
       return next();
@@ -100,7 +114,7 @@ export function restrictKeyRequests(ownSnippet: string) {
       if (!keyMayCall(resourceName, actionName)) {
         throwKeywardError(ctx, refusals.accountActionRefused());
       }
-    } else if (main && !isReadAction(actionName) && configurationAction(ctx.app.acl as unknown as HostSnippets, resourceName, actionName, ownSnippet)) {
+    } else if (main && !isReadAction(actionName) && isConfiguration(ctx, `${resourceName}:${actionName}`)) {
       throwKeywardError(ctx, refusals.configurationRefused());
     }
     if (main && accountWrite(ctx)) {
