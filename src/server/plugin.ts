@@ -14,6 +14,8 @@ import { LastUsedTracker } from './storage/last-used';
 import { guardKeyManagement, MANAGEMENT_ACTIONS } from './restrictions/guard-key-management';
 import { refuseKeysAtIdentityEndpoints } from './restrictions/identity-endpoints';
 import { checkKeysQuery } from './restrictions/list-query';
+import { configurationCheck } from './restrictions/configuration';
+import { guardKeyWrites } from './restrictions/key-write-guard';
 import { refuseFieldsToKeys } from './restrictions/no-fields-to-keys';
 import { restrictKeyRequests } from './restrictions/restrict-key-requests';
 import { pinKeyRole } from './restrictions/pin-key-role';
@@ -87,13 +89,15 @@ export class PluginKeywardServer extends Plugin {
     // On every data source, those added later included: each has its own role step and ACL.
     this.app.dataSourceManager.use(pinKeyRole, { tag: 'keyward-pin-role', after: 'setCurrentRole', before: 'acl' });
     this.app.acl.use(guardKeyManagement(this.aclSnippet), { tag: 'keyward-guard', before: 'core' });
-    // Right after auth: ahead of the host's own middlewares (verification, uploads) that act
-    // on signed-in requests before the ACL is asked.
-    this.app.dataSourceManager.use(restrictKeyRequests(this.aclSnippet), {
+    // Right after auth: ahead of the host's own middlewares (verification, file uploads) that
+    // act on signed-in requests before the ACL is asked.
+    const isConfiguration = configurationCheck(this.app.acl, this.aclSnippet);
+    this.app.dataSourceManager.use(restrictKeyRequests(isConfiguration), {
       tag: 'keyward-key-requests',
       after: 'auth',
-      before: ['setCurrentRole', 'acl', 'default'],
+      before: ['setCurrentRole', 'acl', 'createMiddleware', 'default'],
     });
+    guardKeyWrites(this.db, isConfiguration);
 
     await watchKeyChanges(this, this.store);
     deleteKeysWithOwner(this.db);

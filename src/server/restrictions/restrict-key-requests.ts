@@ -3,7 +3,7 @@ import { refusals, throwKeywardError } from '../errors';
 import { isAccountCollection } from './account-collections';
 import { isReadAction } from './read-actions';
 import { keyMayCall } from './signed-in-actions';
-import { ruleMatches } from './snippet-rules';
+import { CONFIGURATION_READS } from './configuration';
 
 interface HostAllowances {
   skipActions: Map<string, Map<string, unknown>>;
@@ -23,22 +23,6 @@ function allowedToAnySignedInUser(allowances: HostAllowances, resourceName: stri
     }
   }
   return false;
-}
-
-interface HostSnippets {
-  snippetManager: { snippets: Map<string, { name: string; actions: string[] }> };
-}
-
-/**
- * Whether the action belongs to one of the host's configuration permissions (ACL snippets:
- * plugins, collections and fields, users, roles and permissions, interface, workflows, SQL,
- * backups, settings). Key management has its own guard and code.
- */
-function configurationAction(acl: HostSnippets, path: string, ownSnippet: string): boolean {
-  const patterns = [...acl.snippetManager.snippets.values()]
-    .filter((snippet) => snippet.name !== ownSnippet)
-    .flatMap((snippet) => snippet.actions);
-  return patterns.some((pattern) => ruleMatches(pattern.includes(':') ? pattern : `${pattern}:*`, path));
 }
 
 /** Ids as the database reads them: anything but a plain positive integer could be the owner's. */
@@ -82,27 +66,44 @@ function accountWrite(ctx: Context): boolean {
   return touched.includes('users') && writesOwner(ctx, source, association, String(ctx.state.currentUser?.id));
 }
 
+const isConfigurationRead = (resourceName: string, actionName: string) =>
+  Object.prototype.hasOwnProperty.call(CONFIGURATION_READS, `${resourceName}:${actionName}`);
+
+/**
+ * The host writes the records behind the associations `updateAssociationValues` names
+ * (`createdBy`, `createdBy.roles`, `storage`, …), with a permission check it skips for actions
+ * any signed-in user may call. A key may name only paths that stay on data collections.
+ */
+function refuseNestedWrites(ctx: Context, isConfiguration: (path: string) => boolean) {
+  const paths = [ctx.action.params.updateAssociationValues ?? []].flat();
+  const [source, association] = ctx.action.resourceName.split('.');
+  const start = association ? ctx.db?.getCollection(source)?.getField(association)?.target : source;
+  for (const path of paths) {
+    let collection = ctx.db?.getCollection(start);
+    for (const name of String(path).split('.')) {
+      const target: string | undefined = collection?.getField(name)?.target;
+      if (!target || isAccountCollection(target)) {
+        throwKeywardError(ctx, refusals.accountActionRefused());
+      }
+      if (isConfiguration(`${target}:update`)) {
+        throwKeywardError(ctx, refusals.configurationRefused());
+      }
+      collection = ctx.db.getCollection(target);
+    }
+  }
+}
+
 /**
  * Runs on every data source right after auth, for requests made with a key only. A key works
  * on data within its role:
  * - an action the host allows to any signed-in user is called only if the signed-in action
  *   table says a key may (deny by default);
- * - an action of the host's configuration permissions is only read, never run to change
- *   anything, whatever the role (raw SQL, plugins, users and roles, workflows, …);
- * - a write never reaches an account collection, nor the owner's own user row.
+ * - an action of the host's configuration permissions is refused, whatever the role (raw SQL,
+ *   plugins, users and roles, workflows, …), but for the few reads in CONFIGURATION_READS;
+ * - a write never reaches an account collection, nor the owner's own user row, nor (through
+ *   `updateAssociationValues`) an account or configuration collection behind an association.
  */
-export function restrictKeyRequests(ownSnippet: string) {
-  // Snippets are registered while plugins load; a write's answer is kept per action.
-  const configuration = new Map<string, boolean>();
-  const isConfiguration = (ctx: Context, path: string) => {
-    if (!configuration.has(path)) {
-      if (configuration.size > 10_000) {
-        configuration.clear();
-      }
-      configuration.set(path, configurationAction(ctx.app.acl as unknown as HostSnippets, path, ownSnippet));
-    }
-    return configuration.get(path) === true;
-  };
+export function restrictKeyRequests(isConfiguration: (path: string) => boolean) {
   return async function restrictKeyRequests(ctx: Context, next: Next) {
     if (!ctx.state.apiKey) {
       return next();
@@ -114,11 +115,14 @@ export function restrictKeyRequests(ownSnippet: string) {
       if (!keyMayCall(resourceName, actionName)) {
         throwKeywardError(ctx, refusals.accountActionRefused());
       }
-    } else if (main && !isReadAction(actionName) && isConfiguration(ctx, `${resourceName}:${actionName}`)) {
+    } else if (main && isConfiguration(`${resourceName}:${actionName}`) && !isConfigurationRead(resourceName, actionName)) {
       throwKeywardError(ctx, refusals.configurationRefused());
     }
     if (main && accountWrite(ctx)) {
       throwKeywardError(ctx, refusals.accountActionRefused());
+    }
+    if (main) {
+      refuseNestedWrites(ctx, isConfiguration);
     }
     await next();
   };

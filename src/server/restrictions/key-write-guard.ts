@@ -1,0 +1,40 @@
+import type Database from '@nocobase/database';
+import { refusals } from '../errors';
+import { isAccountCollection } from './account-collections';
+
+type Row = { constructor: { name: string } };
+type Options = { model?: { name: string }; context?: { state?: { apiKey?: unknown } } };
+
+/** The instance hooks get (row, options), bulk creates (rows, options), bulk updates and destroys (options). */
+const EVENTS = ['beforeCreate', 'beforeUpdate', 'beforeDestroy', 'beforeBulkCreate', 'beforeBulkUpdate', 'beforeBulkDestroy'];
+
+function written(args: unknown[]): { collection?: string; options?: Options } {
+  const options = args[args.length - 1] as Options | undefined;
+  const [first] = args;
+  const row = (Array.isArray(first) ? first[0] : first) as Row | undefined;
+  const collection = args.length > 1 ? row?.constructor?.name : options?.model?.name;
+  return { collection, options };
+}
+
+/**
+ * Where every write path meets: a row written on behalf of a request made with a key (the
+ * host passes the request along as `context`, nested association writes included) never lands
+ * in an account collection or a collection a configuration permission covers. The request
+ * checks refuse such writes by name; this catches the ones reached through association values.
+ */
+export function guardKeyWrites(db: Database, isConfiguration: (path: string) => boolean) {
+  for (const event of EVENTS) {
+    db.on(event, (...args: unknown[]) => {
+      const { collection, options } = written(args);
+      if (!options?.context?.state?.apiKey || !collection) {
+        return;
+      }
+      if (isAccountCollection(collection)) {
+        throw refusals.accountActionRefused();
+      }
+      if (isConfiguration(`${collection}:update`)) {
+        throw refusals.configurationRefused();
+      }
+    });
+  }
+}
