@@ -1,13 +1,18 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { describe, expect, it } from 'vitest';
+import { CONFIGURATION_READS } from '../restrictions/configuration';
 import { SIGNED_IN_ACTIONS } from '../restrictions/signed-in-actions';
 
-/** The README's table of signed-in actions is the code's table, row for row. */
+/** The README's tables of signed-in actions and configuration reads are the code's, row for row. */
 describe('README', () => {
   const readme = readFileSync(join(__dirname, '../../../README.md'), 'utf8');
 
   it.each(Object.entries(SIGNED_IN_ACTIONS))('lists %s with its decision and reason', (name, { key, reason }) => {
     expect(readme).toContain(`| \`${name}\` | ${key ? 'yes' : '**no**'} | ${reason} |`);
+  });
+
+  it.each(Object.entries(CONFIGURATION_READS))('lists the configuration read %s with its reason', (name, reason) => {
+    expect(readme).toContain(`| \`${name}\` | ${reason} |`);
   });
 });
