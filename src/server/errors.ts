@@ -69,5 +69,9 @@ export const refusals = {
   badInput: (message: string, params?: Record<string, unknown>) =>
     new KeywardError(400, ErrorCode.BAD_INPUT, message, params),
   badExpiresIn: () =>
-    new KeywardError(400, ErrorCode.BAD_INPUT, 'Expiry must be one of 1d, 7d, 30d, 90d, never, or a number of days such as 45d.'),
+    new KeywardError(
+      400,
+      ErrorCode.BAD_INPUT,
+      'Expiry must be never, a number of seconds, or a duration such as 12h, 7d, 2w or 1y, at most 10 years.',
+    ),
 };

@@ -14,6 +14,14 @@ describe('requestedExpiry', () => {
     expect(requestedExpiry({}, now)).toBeUndefined();
   });
 
+  it("takes the built-in plugin's seconds and duration strings", () => {
+    expect(requestedExpiry({ expiresIn: 86400 }, now)?.getTime()).toBe(now + DAY);
+    expect(requestedExpiry({ expiresIn: '12h' }, now)?.getTime()).toBe(now + DAY / 2);
+    expect(requestedExpiry({ expiresIn: '2w' }, now)?.getTime()).toBe(now + 14 * DAY);
+    expect(requestedExpiry({ expiresIn: '1y' }, now)?.getTime()).toBe(now + 365.25 * DAY);
+    expect(requestedExpiry({ expiresIn: '90 days' }, now)?.getTime()).toBe(now + 90 * DAY);
+  });
+
   it('takes an explicit future date', () => {
     expect(requestedExpiry({ expiresAt: '2026-02-01T00:00:00Z' }, now)?.toISOString()).toBe('2026-02-01T00:00:00.000Z');
     expect(requestedExpiry({ expiresAt: null }, now)).toBeNull();
@@ -22,10 +30,15 @@ describe('requestedExpiry', () => {
   it.each([
     { expiresIn: '0d' },
     { expiresIn: '-1d' },
-    { expiresIn: '1h' },
     { expiresIn: 'forever' },
-    { expiresIn: 30 },
+    { expiresIn: 0 },
+    { expiresIn: -60 },
+    { expiresIn: 0.5 },
+    { expiresIn: '86400' },
+    { expiresIn: Number.POSITIVE_INFINITY },
     { expiresIn: '99999d' },
+    { expiresIn: '11y' },
+    { expiresIn: { $gt: 1 } },
     { expiresAt: 'yesterday' },
     { expiresAt: '2025-12-31T00:00:00Z' },
     { expiresAt: '2099-01-01T00:00:00Z' },

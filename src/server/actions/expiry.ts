@@ -1,14 +1,30 @@
+import ms from 'ms';
 import { MAX_EXPIRY_DAYS } from '../../constants';
 import { refusals } from '../errors';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const DAYS_PATTERN = /^([1-9]\d{0,4})d$/;
+
+/**
+ * `expiresIn` as the built-in plugin takes it (its token library's rules): a number of seconds,
+ * or a duration string such as `'30d'`, `'12h'`, `'2w'`, `'1y'`. Undefined when it is neither.
+ */
+function durationMs(expiresIn: unknown): number | undefined {
+  if (typeof expiresIn === 'number') {
+    return Number.isFinite(expiresIn) ? expiresIn * 1000 : undefined;
+  }
+  if (typeof expiresIn !== 'string' || expiresIn.length > 32 || !/[a-z]/i.test(expiresIn)) {
+    return undefined;
+  }
+  // Typed for literal durations only; at run time it parses any string and answers undefined for junk.
+  const parsed = (ms as unknown as (value: string) => number | undefined)(expiresIn);
+  return typeof parsed === 'number' && Number.isFinite(parsed) ? parsed : undefined;
+}
 const EXPIRES_AT_MESSAGE = 'Expiry must be a date in the future, at most {{max}} days ahead.';
 
 /**
- * The expiry a create or update asks for: `expiresAt` (a date) wins over `expiresIn`
- * (`'<N>d'` or `'never'`, as the built-in plugin takes). `undefined` when neither is given,
- * `null` for never.
+ * The expiry a create or update asks for: `expiresAt` (a date) wins over `expiresIn` (a
+ * duration, or `'never'`). `undefined` when neither is given, `null` for never. At least a
+ * second, at most MAX_EXPIRY_DAYS.
  */
 export function requestedExpiry(values: Record<string, unknown>, now = Date.now()): Date | null | undefined {
   const { expiresAt, expiresIn } = values;
@@ -29,9 +45,9 @@ export function requestedExpiry(values: Record<string, unknown>, now = Date.now(
   if (expiresIn === 'never') {
     return null;
   }
-  const days = typeof expiresIn === 'string' ? DAYS_PATTERN.exec(expiresIn) : null;
-  if (!days || Number(days[1]) > MAX_EXPIRY_DAYS) {
+  const duration = durationMs(expiresIn);
+  if (duration === undefined || duration < 1000 || duration > MAX_EXPIRY_DAYS * DAY_MS) {
     throw refusals.badExpiresIn();
   }
-  return new Date(now + Number(days[1]) * DAY_MS);
+  return new Date(now + duration);
 }
