@@ -1,10 +1,9 @@
 import type { Context, Next } from '@nocobase/actions';
-import { UniqueConstraintError } from '@nocobase/database';
-import { COLLECTION, NAME_MAX_LENGTH } from '../../constants';
+import { COLLECTION } from '../../constants';
 import { KeywardError, refusals, throwKeywardError } from '../errors';
 import { requestedExpiry } from './expiry';
+import { assertNameFree, issueKey, nameClashAsBadInput, parseName, parseRoleName } from './issue-key';
 import { FILTER_BY_TK_MESSAGE, parseListQuery } from '../restrictions/list-query';
-import { generateKey, hashKey, keyHint } from '../verification/key-format';
 
 type Values = Record<string, unknown>;
 type Model = { get(name: string): any; toJSON(): Record<string, any> };
@@ -40,47 +39,7 @@ function parseIds(filterByTk: unknown): string[] {
   return ids;
 }
 
-function parseName(name: unknown): string {
-  const trimmed = typeof name === 'string' ? name.trim() : '';
-  if (!trimmed) {
-    throw refusals.badInput('Name is required.');
-  }
-  if (trimmed.length > NAME_MAX_LENGTH) {
-    throw refusals.badInput('Name must be at most {{max}} characters.', { max: NAME_MAX_LENGTH });
-  }
-  return trimmed;
-}
-
-/** `{ role: { name } }` as the built-in plugin sends it, or `roleName`. */
-function parseRoleName(values: Values): string | undefined {
-  const role = values.role as { name?: unknown } | string | undefined;
-  const name = typeof role === 'object' && role !== null ? role.name : role ?? values.roleName;
-  return typeof name === 'string' && name ? name : undefined;
-}
-
-async function assertNameFree(ctx: Context, name: string, exceptId?: string) {
-  const clash = await ctx.db.getRepository(COLLECTION).count({
-    filter: { createdById: ownerId(ctx), name, ...(exceptId ? { id: { $ne: exceptId } } : {}) },
-  });
-  if (clash) {
-    throw refusals.badInput(NAME_TAKEN_MESSAGE);
-  }
-}
-
 const FILTER_FIT_MESSAGE = 'filter does not fit the columns it names.';
-const NAME_TAKEN_MESSAGE = 'You already have an API key with this name.';
-
-/** The unique index on (owner, name) settles the race two concurrent creates or renames run. */
-async function nameClashAsBadInput<T>(write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } catch (error) {
-    if (error instanceof UniqueConstraintError) {
-      throw refusals.badInput(NAME_TAKEN_MESSAGE);
-    }
-    throw error;
-  }
-}
 
 async function findOwnKey(ctx: Context, id: string) {
   const key = await ctx.db.getRepository(COLLECTION).findOne({
@@ -130,27 +89,7 @@ export const get = handle(async (ctx) => {
 });
 
 export const create = handle(async (ctx) => {
-  const values: Values = ctx.action.params.values ?? {};
-  const name = parseName(values.name);
-  const roleName = parseRoleName(values);
-  const role = roleName
-    ? await ctx.db.getRepository<any>('users.roles', ownerId(ctx)).findOne({ filterByTk: roleName })
-    : null;
-  if (!role) {
-    throw refusals.roleNotFound();
-  }
-  const expiresAt = requestedExpiry(values);
-  if (expiresAt === undefined) {
-    throw refusals.badExpiresIn();
-  }
-  await assertNameFree(ctx, name);
-  const token = generateKey();
-  const key = await nameClashAsBadInput(() =>
-    ctx.db.getRepository(COLLECTION).create({
-      values: { name, roleName: role.get('name'), hash: hashKey(token), hint: keyHint(token), expiresAt, enabled: true },
-      context: ctx,
-    }),
-  );
+  const { key, role, token } = await issueKey(ctx.db, ownerId(ctx), ctx.action.params.values ?? {}, ctx);
   // The only time the key itself leaves the server.
   ctx.body = { ...present(key, role), token };
 });
@@ -167,7 +106,7 @@ export const update = handle(async (ctx) => {
   const changes: Values = {};
   if (values.name !== undefined) {
     changes.name = parseName(values.name);
-    await assertNameFree(ctx, changes.name as string, id);
+    await assertNameFree(ctx.db, ownerId(ctx), changes.name as string, id);
   }
   if (values.enabled !== undefined) {
     if (typeof values.enabled !== 'boolean') {

@@ -1,0 +1,85 @@
+import type Database from '@nocobase/database';
+import { UniqueConstraintError } from '@nocobase/database';
+import { COLLECTION, NAME_MAX_LENGTH } from '../../constants';
+import { refusals } from '../errors';
+import { generateKey, hashKey, keyHint } from '../verification/key-format';
+import { requestedExpiry } from './expiry';
+
+type Values = Record<string, unknown>;
+type Id = number | string;
+type Model = { get(name: string): any; toJSON(): Record<string, any> };
+
+export function parseName(name: unknown): string {
+  const trimmed = typeof name === 'string' ? name.trim() : '';
+  if (!trimmed) {
+    throw refusals.badInput('Name is required.');
+  }
+  if (trimmed.length > NAME_MAX_LENGTH) {
+    throw refusals.badInput('Name must be at most {{max}} characters.', { max: NAME_MAX_LENGTH });
+  }
+  return trimmed;
+}
+
+/** `{ role: { name } }` as the built-in plugin sends it, or `roleName`. */
+export function parseRoleName(values: Values): string | undefined {
+  const role = values.role as { name?: unknown } | string | undefined;
+  const name = typeof role === 'object' && role !== null ? role.name : role ?? values.roleName;
+  return typeof name === 'string' && name ? name : undefined;
+}
+
+export async function assertNameFree(db: Database, ownerId: Id, name: string, exceptId?: string) {
+  const clash = await db.getRepository(COLLECTION).count({
+    filter: { createdById: ownerId, name, ...(exceptId ? { id: { $ne: exceptId } } : {}) },
+  });
+  if (clash) {
+    throw refusals.badInput(NAME_TAKEN_MESSAGE);
+  }
+}
+
+const NAME_TAKEN_MESSAGE = 'You already have an API key with this name.';
+
+/** The unique index on (owner, name) settles the race two concurrent creates or renames run. */
+export async function nameClashAsBadInput<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (error instanceof UniqueConstraintError) {
+      throw refusals.badInput(NAME_TAKEN_MESSAGE);
+    }
+    throw error;
+  }
+}
+
+/**
+ * Makes a key for one of the owner's roles, as `apiKeys:create` and the `generate-api-key`
+ * command ask: the same checks, the same refusals. Returns the one copy of the key there is.
+ */
+export async function issueKey(db: Database, ownerId: Id, values: Values, context?: unknown) {
+  const name = parseName(values.name);
+  const roleName = parseRoleName(values);
+  const role: Model | null = roleName ? await db.getRepository<any>('users.roles', ownerId).findOne({ filterByTk: roleName }) : null;
+  if (!role) {
+    throw refusals.roleNotFound();
+  }
+  const expiresAt = requestedExpiry(values);
+  if (expiresAt === undefined) {
+    throw refusals.badExpiresIn();
+  }
+  await assertNameFree(db, ownerId, name);
+  const token = generateKey();
+  const key: Model = await nameClashAsBadInput(() =>
+    db.getRepository(COLLECTION).create({
+      values: {
+        name,
+        roleName: role.get('name'),
+        hash: hashKey(token),
+        hint: keyHint(token),
+        expiresAt,
+        enabled: true,
+      },
+      // The collection's createdBy field takes the owner from the request; a command has none.
+      context: context ?? { state: { currentUser: { id: ownerId } } },
+    }),
+  );
+  return { key, role, token };
+}
