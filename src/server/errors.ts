@@ -16,9 +16,23 @@ export class KeywardError extends Error {
   }
 }
 
+/** The refusal's message in the request's language. */
+export function translatedMessage(ctx: Context, error: KeywardError): string {
+  return typeof ctx.t === 'function' ? ctx.t(error.message, { ns: NAMESPACE, ...error.params }) : error.message;
+}
+
+/**
+ * For the host's error handler: a refusal thrown where no request is at hand (a database hook,
+ * code of the host's that wraps it) still answers with its status, code and translated message.
+ */
+export function renderKeywardError(error: KeywardError, ctx: Context) {
+  ctx.status = error.status;
+  ctx.body = { errors: [{ message: translatedMessage(ctx, error), code: error.code }] };
+}
+
 /** Renders as `{"errors":[{"message","code"}]}` through the host's error handler. */
 export function throwKeywardError(ctx: Context, error: KeywardError): never {
-  const message = typeof ctx.t === 'function' ? ctx.t(error.message, { ns: NAMESPACE, ...error.params }) : error.message;
+  const message = translatedMessage(ctx, error);
   // warn, not error: a refused key is expected traffic, and nothing here carries the key itself.
   return ctx.throw(error.status, { message, code: error.code, logLevel: 'warn' }) as never;
 }

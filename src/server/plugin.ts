@@ -1,8 +1,8 @@
 import { Plugin } from '@nocobase/server';
 import { tval } from '@nocobase/utils';
 import { AUTH_TYPE, AUTHENTICATOR, COLLECTION, NAMESPACE } from '../constants';
-import enUS from '../locale/en-US.json';
-import zhCN from '../locale/zh-CN.json';
+import { LOCALES } from '../locale';
+import { KeywardError, renderKeywardError } from './errors';
 import * as apiKeyActions from './actions/api-keys';
 import { watchKeyChanges } from './storage/cache-invalidation';
 import apiKeysCollection from './collections/api-keys';
@@ -20,6 +20,10 @@ import { refuseFieldsToKeys } from './restrictions/no-fields-to-keys';
 import { restrictKeyRequests } from './restrictions/restrict-key-requests';
 import { pinKeyRole } from './restrictions/pin-key-role';
 import { routeKeyRequests } from './verification/route-key-requests';
+
+interface ErrorHandlerLike {
+  register(guard: (error: unknown) => boolean, render: (error: any, ctx: any) => void): void;
+}
 
 const GENERIC_READS = ['view', 'list', 'get', 'query', 'export'];
 
@@ -74,8 +78,11 @@ export class PluginKeywardServer extends Plugin {
     for (const action of GENERIC_READS) {
       this.app.acl.addFixedParams(COLLECTION, action, () => ({ filter: { createdById: '{{ctx.state.currentUser.id}}' } }));
     }
-    this.app.i18n.addResources('en-US', NAMESPACE, enUS);
-    this.app.i18n.addResources('zh-CN', NAMESPACE, zhCN);
+    const errorHandler = this.app.pm.get('error-handler') as { errorHandler?: ErrorHandlerLike } | undefined;
+    errorHandler?.errorHandler?.register((error) => error instanceof KeywardError, renderKeywardError);
+    for (const [language, resources] of Object.entries(LOCALES)) {
+      this.app.i18n.addResources(language, NAMESPACE, resources);
+    }
 
     // Ahead of the IdP plugin's own middlewares, which would take a key as a login.
     this.app.use(refuseKeysAtIdentityEndpoints, {

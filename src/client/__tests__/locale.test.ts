@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { describe, expect, it } from 'vitest';
+import { LOCALES } from '../../locale';
 import enUS from '../../locale/en-US.json';
-import zhCN from '../../locale/zh-CN.json';
 import { refusals } from '../../server/errors';
 
 const PATTERNS = [
@@ -11,6 +11,7 @@ const PATTERNS = [
   /_MESSAGE = '([^']+)'/g,
   /^\s+['\w]+: '([0-9A-Z][a-z0-9 ]*)',$/gm, // label maps handed to t() through a variable
   /empty="([^"]+)"/g,
+  /ErrorCode\.\w+,\s*'([^']+)'/g, // refusals thrown where no request is at hand
 ];
 
 function textsIn(dir: string): string[] {
@@ -34,10 +35,23 @@ describe('locales', () => {
     expect(texts).toEqual(expect.arrayContaining(['Add API key', 'Invalid API key.', 'Name is required.', '7 days', 'Never used']));
   });
 
-  it.each([
-    ['en-US', enUS],
-    ['zh-CN', zhCN],
-  ])('%s has every text', (_, resources) => {
-    expect(texts.filter((text) => !(text in resources))).toEqual([]);
+  it('ships every language the built-in API keys plugin ships', () => {
+    const builtIn = readdirSync(join(require.resolve('@nocobase/plugin-api-keys/package.json'), '../dist/locale'))
+      .filter((file) => file.endsWith('.json'))
+      .map((file) => file.replace('.json', ''));
+    expect(Object.keys(LOCALES).sort()).toEqual(builtIn.sort());
+  });
+
+  it('has every text in en-US', () => {
+    expect(texts.filter((text) => !(text in enUS))).toEqual([]);
+  });
+
+  it.each(Object.entries(LOCALES))('%s translates every en-US text, placeholders kept', (_, resources) => {
+    expect(Object.keys(resources).sort()).toEqual(Object.keys(enUS).sort());
+    for (const [text, translation] of Object.entries(resources)) {
+      for (const placeholder of text.match(/{{\w+}}/g) ?? []) {
+        expect(translation, text).toContain(placeholder);
+      }
+    }
   });
 });

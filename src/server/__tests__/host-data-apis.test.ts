@@ -1,5 +1,6 @@
 import type { MockServer } from '@nocobase/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../constants';
 import { createApp, createKey, createUser, setUpTodos, SNIPPET, TODOS_ROLE } from './helpers';
 
 /** Hole 5: the host's generic data APIs never hand out a key's hash, nor other users' keys. */
@@ -65,6 +66,9 @@ describe('host data APIs and the apiKeys collection', () => {
     expect(counted.status).toBe(403);
     const ordered = await chart(agent, { dimensions: [{ field: ['name'] }], orders: [{ field: ['hash'], order: 'asc' }] });
     expect(ordered.status).toBe(403);
+    // Refused inside a database hook, far from the request: still its code, in the caller's language.
+    const inChinese = await chart(agent.set('X-Locale', 'zh-CN'), { dimensions: [{ field: ['hash'] }] });
+    expect(inChinese.body.errors[0]).toEqual({ code: ErrorCode.ACTION_NOT_ALLOWED, message: 'API 密钥的哈希既不能读取也不能查询。' });
   });
 
   it('the repository and the model leave the hash out for any other caller', async () => {
