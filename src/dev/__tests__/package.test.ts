@@ -38,7 +38,7 @@ describe('the package', () => {
   });
 
   it('finds its own copy of each runtime dependency before any the host has', () => {
-    const from = dirname(join(root, 'dist/server/storage/key-store.js'));
+    const from = dirname(join(root, 'dist/server/persistence/key-store.js'));
     expect(require.resolve('lru-cache', { paths: [from] })).toContain(join(root, 'dist/node_modules/lru-cache'));
     expect(require.resolve('ms', { paths: [from] })).toContain(join(root, 'dist/node_modules/ms'));
   });

@@ -1,8 +1,8 @@
 import { Auth } from '@nocobase/auth';
 import { KeywardError, refusals, throwKeywardError } from '../errors';
-import type { KeyStore } from '../storage/key-store';
+import type { KeyStore } from '../persistence/key-store';
 import { routedKey } from './route-key-requests';
-import type { LastUsedTracker } from '../storage/last-used';
+import type { LastUsedTracker } from '../persistence/last-used';
 import { verifyKey } from './verify-key';
 
 export interface KeyAuthOptions {

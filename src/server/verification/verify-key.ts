@@ -1,6 +1,6 @@
 import { refusals } from '../errors';
 import { hashKey, isWellFormedKey } from './key-format';
-import type { KeyRecord, KeyStore } from '../storage/key-store';
+import type { KeyRecord, KeyStore } from '../persistence/key-store';
 
 /**
  * The whole verification, top to bottom: parse → hash → cache/database → checks in a fixed
