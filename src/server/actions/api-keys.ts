@@ -3,13 +3,11 @@ import { COLLECTION } from '../../constants';
 import { KeywardError, refusals, throwKeywardError } from '../errors';
 import { requestedExpiry } from './expiry';
 import { assertNameFree, issueKey, nameClashAsBadInput, parseName, parseRoleName } from './issue-key';
+import { isRecordId } from '../record-id';
 import { FILTER_BY_TK_MESSAGE, parseListQuery } from '../restrictions/list-query';
 
 type Values = Record<string, unknown>;
 type Model = { get(name: string): any; toJSON(): Record<string, any> };
-
-// Ids stay within JavaScript's safe integers: a longer one overflows PostgreSQL's bigint.
-const ID_PATTERN = /^[1-9]\d{0,15}$/;
 
 function ownerId(ctx: Context) {
   return ctx.state.currentUser.id;
@@ -32,8 +30,7 @@ function handle(action: (ctx: Context) => Promise<void>) {
 
 function parseIds(filterByTk: unknown): string[] {
   const ids = [filterByTk].flat().map(String);
-  const valid = (id: string) => ID_PATTERN.test(id) && Number.isSafeInteger(Number(id));
-  if (filterByTk === undefined || filterByTk === null || !ids.length || !ids.every(valid)) {
+  if (filterByTk === undefined || filterByTk === null || !ids.length || !ids.every(isRecordId)) {
     throw refusals.badInput(FILTER_BY_TK_MESSAGE);
   }
   return ids;
@@ -55,7 +52,7 @@ async function findOwnKey(ctx: Context, id: string) {
 
 /** A key as our actions answer it: its columns (never the hash) and its role's name and title. */
 function present(key: Model, role: Model | null = key.get('role')) {
-  const { role: _role, hash: _hash, ...columns } = key.toJSON();
+  const { role: _role, ...columns } = key.toJSON();
   return { ...columns, role: role ? { name: role.get('name'), title: role.get('title') } : null };
 }
 

@@ -1,6 +1,7 @@
 import type { Context, Next } from '@nocobase/actions';
 import { COLLECTION } from '../../constants';
 import { refusals, throwKeywardError } from '../errors';
+import { isRecordId } from '../record-id';
 
 type ColumnType = 'integer' | 'string' | 'boolean' | 'date';
 
@@ -191,7 +192,6 @@ export function parseListQuery(params: Record<string, unknown>): ListQuery {
 const KEYS_PATH = new RegExp(`/${COLLECTION}(?::\\w+|/[^/:]*)?$`);
 const WRITE_PATH = new RegExp(`/${COLLECTION}:(?:update|destroy)$`);
 const FILTER_BY_TK = /^filterByTk(?:\[\d*\])?$/;
-const ID = /^[1-9]\d{0,15}$/;
 
 /**
  * Checks the query string of requests to our resource before the host parses it: its
@@ -209,7 +209,7 @@ export async function checkKeysQuery(ctx: Context, next: Next) {
     const ids = Object.keys(query)
       .filter((name) => FILTER_BY_TK.test(name))
       .flatMap((name) => [query[name]].flat());
-    if (!ids.every((id) => ID.test(String(id))) || (WRITE_PATH.test(ctx.path) && !ids.length)) {
+    if (!ids.every(isRecordId) || (WRITE_PATH.test(ctx.path) && !ids.length)) {
       throwKeywardError(ctx, refusals.badInput(FILTER_BY_TK_MESSAGE));
     }
   }

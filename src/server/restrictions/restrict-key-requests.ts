@@ -1,5 +1,6 @@
 import type { Context, Next } from '@nocobase/actions';
 import { refusals, throwKeywardError } from '../errors';
+import { isRecordId } from '../record-id';
 import { isAccountCollection } from './account-collections';
 import { isReadAction } from './read-actions';
 import { keyMayCall } from './signed-in-actions';
@@ -25,10 +26,9 @@ function allowedToAnySignedInUser(allowances: HostAllowances, resourceName: stri
   return false;
 }
 
-/** Ids as the database reads them: anything but a plain positive integer could be the owner's. */
-const CANONICAL_ID = /^[1-9]\d{0,15}$/;
+/** Anything but a plain record id could be the owner's: the database reads `03` as 3. */
 const mentions = (value: unknown, id: string): boolean =>
-  [value].flat(2).some((item) => item !== undefined && (!CANONICAL_ID.test(String(item)) || String(item) === id));
+  [value].flat(2).some((item) => item !== undefined && (!isRecordId(item) || String(item) === id));
 
 /**
  * Whether a write may land on the owner's own user row: `users` itself (by id, or by a filter
