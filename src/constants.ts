@@ -14,6 +14,12 @@ export const AUTHENTICATOR = 'keyward';
 export const KEY_PREFIX = 'keyward_';
 export const KEY_HEADER = 'X-API-Key';
 
+/** NocoBase's own "Auth: API keys" plugin, which Keyward replaces, and the table it keeps its keys in. */
+export const BUILT_IN_PLUGIN = 'api-keys';
+export const BUILT_IN_TABLE = 'apiKeys';
+/** The resource of the one-time notice about keys imported from the built-in plugin. */
+export const HANDOVER_RESOURCE = 'apiKeysHandover';
+
 /** Where the settings page lives: /admin/settings/<SETTINGS_KEY>. */
 export const SETTINGS_KEY = 'keyward-api-keys';
 

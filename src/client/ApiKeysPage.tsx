@@ -5,6 +5,7 @@ import dayjs from 'dayjs';
 import React, { useCallback, useEffect, useState } from 'react';
 import { AddKeyModal } from './AddKeyModal';
 import { type ApiKeyRecord, type CreatedKey, errorMessage, type KeysApi, type Translate } from './api';
+import { HandoverNotice } from './HandoverNotice';
 import { fromNow, keyStatus } from './key-status';
 import { OneTimeKeyModal } from './OneTimeKeyModal';
 import { RenameModal } from './RenameModal';
@@ -67,7 +68,20 @@ export function ApiKeysPage({ api, t, apiBaseUrl, locale }: ApiKeysPageProps) {
   };
 
   const columns: ColumnsType<ApiKeyRecord> = [
-    { title: t('Name'), dataIndex: 'name' },
+    {
+      title: t('Name'),
+      key: 'name',
+      render: (_, key) => (
+        <Space size="small">
+          {key.name}
+          {key.imported && (
+            <Tooltip title={t('Taken over from the built-in "Auth: API keys" plugin')}>
+              <Tag>{t('Imported')}</Tag>
+            </Tooltip>
+          )}
+        </Space>
+      ),
+    },
     { title: t('Role'), key: 'role', render: (_, key) => roleTitle(key.role?.title ?? key.roleName, t) },
     { title: t('Key'), dataIndex: 'hint', render: (hint: string) => <Typography.Text code>{hint}</Typography.Text> },
     { title: t('Created'), dataIndex: 'createdAt', render: (date: string) => <When date={date} t={t} empty="" locale={locale} /> },
@@ -137,6 +151,7 @@ export function ApiKeysPage({ api, t, apiBaseUrl, locale }: ApiKeysPageProps) {
         </Button>
       }
     >
+      <HandoverNotice api={api} t={t} />
       {error && <Alert type="error" showIcon message={error} closable onClose={() => setError(undefined)} style={{ marginBottom: 16 }} />}
       <Table
         rowKey="id"

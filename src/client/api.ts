@@ -1,4 +1,5 @@
 /** The small interface the settings page needs from the host: easy to fake in tests. */
+import { HANDOVER_RESOURCE } from '../constants';
 
 export interface RoleOption {
   name: string;
@@ -14,7 +15,17 @@ export interface ApiKeyRecord {
   createdAt: string;
   expiresAt: string | null;
   enabled: boolean;
+  /** Taken over from the built-in "Auth: API keys" plugin. */
+  imported?: boolean;
   lastUsedAt: string | null;
+}
+
+/** What the server says, once, about the keys taken over from the built-in plugin. */
+export interface HandoverNotice {
+  pending: boolean;
+  imported?: number;
+  skipped?: number;
+  plaintextCopies?: number;
 }
 
 export interface CreatedKey extends ApiKeyRecord {
@@ -40,6 +51,10 @@ export interface KeysApi {
   destroy(id: number): Promise<void>;
   /** The signed-in user's roles, the pseudo-roles left out. */
   roles(): Promise<RoleOption[]>;
+  /** The takeover notice; null for those who may not manage plugins. */
+  handover(): Promise<HandoverNotice | null>;
+  eraseBuiltInCopies(): Promise<void>;
+  dismissHandover(): Promise<void>;
 }
 
 export type Translate = (text: string, options?: Record<string, unknown>) => string;
@@ -77,6 +92,19 @@ export function createKeysApi(request: Request): KeysApi {
       return ((user?.roles ?? []) as RoleOption[])
         .filter((role) => !PSEUDO_ROLES.has(role.name))
         .map(({ name, title }) => ({ name, title: title || name }));
+    },
+    async handover() {
+      try {
+        return (await call({ url: `${HANDOVER_RESOURCE}:get` })).data.data;
+      } catch {
+        return null;
+      }
+    },
+    async eraseBuiltInCopies() {
+      await call({ url: `${HANDOVER_RESOURCE}:erase`, method: 'post' });
+    },
+    async dismissHandover() {
+      await call({ url: `${HANDOVER_RESOURCE}:dismiss`, method: 'post' });
     },
   };
 }

@@ -1,6 +1,6 @@
 import { Plugin } from '@nocobase/server';
 import { tval } from '@nocobase/utils';
-import { AUTH_TYPE, AUTHENTICATOR, COLLECTION, NAMESPACE } from '../constants';
+import { AUTH_TYPE, AUTHENTICATOR, COLLECTION, HANDOVER_RESOURCE, NAMESPACE } from '../constants';
 import { LOCALES } from '../locale';
 import { KeywardError, renderKeywardError } from './errors';
 import * as apiKeyActions from './actions/api-keys';
@@ -20,6 +20,8 @@ import { refuseFieldsToKeys } from './restrictions/no-fields-to-keys';
 import { restrictKeyRequests } from './restrictions/restrict-key-requests';
 import { pinKeyRole } from './restrictions/pin-key-role';
 import { routeKeyRequests } from './verification/route-key-requests';
+import { guardHandover, HANDOVER_ACTIONS, handoverActions } from './handover/actions';
+import { Handover } from './handover/handover';
 
 interface ErrorHandlerLike {
   register(guard: (error: unknown) => boolean, render: (error: any, ctx: any) => void): void;
@@ -31,13 +33,20 @@ const GENERIC_READS = ['view', 'list', 'get', 'query', 'export'];
 export class PluginKeywardServer extends Plugin {
   store!: KeyStore;
   tracker!: LastUsedTracker;
+  handover!: Handover;
 
   get aclSnippet() {
     return `pm.${this.name}.configuration`;
   }
 
+  /** Under `pm.*`: whoever may manage plugins sees the notice about the built-in's keys. */
+  get handoverSnippet() {
+    return `pm.${this.name}.handover`;
+  }
+
   async beforeLoad() {
     this.store = new KeyStore(this.db);
+    this.handover = new Handover(this, this.store);
     this.tracker = new LastUsedTracker(this.db, undefined, (error) =>
       this.app.log.warn('API key lastUsedAt not written; retried at the next flush', { error }),
     );
@@ -61,6 +70,28 @@ export class PluginKeywardServer extends Plugin {
       name: this.aclSnippet,
       actions: Object.keys(MANAGEMENT_ACTIONS).map((action) => `${COLLECTION}:${action}`),
     });
+    this.app.resourceManager.define({
+      name: HANDOVER_RESOURCE,
+      actions: handoverActions(() => this.handover),
+      only: Object.keys(HANDOVER_ACTIONS),
+    });
+    this.app.acl.registerSnippet({
+      name: this.handoverSnippet,
+      actions: Object.keys(HANDOVER_ACTIONS).map((action) => `${HANDOVER_RESOURCE}:${action}`),
+    });
+  }
+
+  async afterEnable() {
+    await this.handover.takeOver();
+  }
+
+  /** Runs after every upgrade of the app, which switches the built-in plugin back on. */
+  async upgrade() {
+    await this.handover.takeOver();
+  }
+
+  async beforeDisable() {
+    await this.handover.handBack();
   }
 
   /** Defined here rather than found by path, so it loads the same from a test as from an install. */
@@ -85,17 +116,19 @@ export class PluginKeywardServer extends Plugin {
     }
 
     // Ahead of the IdP plugin's own middlewares, which would take a key as a login.
-    this.app.use(refuseKeysAtIdentityEndpoints, {
+    const isImported = (token: string) => this.store.isImportedToken(token);
+    this.app.use(refuseKeysAtIdentityEndpoints(isImported), {
       tag: 'keyward-identity',
       after: 'dataWrapping',
       before: ['idp-oauth-provider', 'idp-oauth-resource-auth', 'idp-oauth-interaction', 'dataSource'],
     });
     // Before the resourcer, the host's filter validation and its ACL, which answer bad ids with a 500.
     this.app.use(checkKeysQuery, { tag: 'keyward-query', after: 'dataWrapping', before: 'dataSource' });
-    this.app.dataSourceManager.use(routeKeyRequests, { tag: 'keyward-route', before: 'auth' });
+    this.app.dataSourceManager.use(routeKeyRequests(isImported), { tag: 'keyward-route', before: 'auth' });
     // On every data source, those added later included: each has its own role step and ACL.
     this.app.dataSourceManager.use(pinKeyRole, { tag: 'keyward-pin-role', after: 'setCurrentRole', before: 'acl' });
     this.app.acl.use(guardKeyManagement(this.aclSnippet), { tag: 'keyward-guard', before: 'core' });
+    this.app.acl.use(guardHandover(this.handoverSnippet), { tag: 'keyward-handover', before: 'core' });
     // Right after auth: ahead of the host's own middlewares (verification, file uploads) that
     // act on signed-in requests before the ACL is asked.
     const isConfiguration = configurationCheck(this.app.acl, this.aclSnippet);
@@ -109,7 +142,12 @@ export class PluginKeywardServer extends Plugin {
     await watchKeyChanges(this, this.store);
     deleteKeysWithOwner(this.db);
     refuseFieldsToKeys(this.db);
-    this.app.on('afterStart', () => this.tracker.start());
+    this.app.on('afterStart', async () => {
+      this.tracker.start();
+      // Before the first sync (or the upgrade that adds the column) there is nothing to load;
+      // a key left unrouted falls to the host's basic auth, which refuses it: it is blocked there.
+      await this.store.loadImported().catch((error) => this.app.log.warn('Imported API keys not loaded', { error }));
+    });
     this.app.on('beforeStop', () => this.tracker.stop());
   }
 }

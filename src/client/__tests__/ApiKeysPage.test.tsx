@@ -71,4 +71,29 @@ describe('ApiKeysPage', () => {
     await waitFor(() => expect(screen.getByText('page 3')).toBeTruthy());
     expect(api.list).toHaveBeenLastCalledWith(3, 20);
   });
+
+  it('tells an administrator once about keys taken over from the built-in plugin, and erases its copies', async () => {
+    const api = fakeApi([key({ id: 5, name: 'nightly', imported: true, hint: 'eyJ…x9Zq' })]);
+    api.handover.mockResolvedValue({ pending: true, imported: 1, skipped: 2, plaintextCopies: 1 });
+    render(<ApiKeysPage api={api} t={t} apiBaseUrl={apiBaseUrl} />);
+    await waitFor(() => expect(screen.getByText(/1 API keys were taken over/)).toBeTruthy());
+    expect(screen.getByText(/left behind: 2/)).toBeTruthy();
+    expect(within(row('nightly')).getByText('Imported')).toBeTruthy();
+    expect(within(row('nightly')).getByText('eyJ…x9Zq')).toBeTruthy();
+    fireEvent.click(screen.getByText('Erase plain-text copies'));
+    expect(api.eraseBuiltInCopies).not.toHaveBeenCalled();
+    await waitFor(() => expect(screen.getByText('Erase the plain-text copies?')).toBeTruthy());
+    fireEvent.click(document.querySelector('.ant-popconfirm-buttons .ant-btn-dangerous') as HTMLElement);
+    await waitFor(() => expect(api.eraseBuiltInCopies).toHaveBeenCalled());
+    await waitFor(() => expect(screen.queryByText(/were taken over/)).toBeNull());
+  });
+
+  it('shows no notice to those who may not see it', async () => {
+    const api = fakeApi([key({ name: 'mine' })]);
+    render(<ApiKeysPage api={api} t={t} apiBaseUrl={apiBaseUrl} />);
+    await waitFor(() => expect(screen.getByText('mine')).toBeTruthy());
+    expect(api.handover).toHaveBeenCalled();
+    expect(screen.queryByText(/were taken over/)).toBeNull();
+    expect(screen.queryByText('Imported')).toBeNull();
+  });
 });

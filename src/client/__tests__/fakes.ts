@@ -33,5 +33,8 @@ export function fakeApi(keys: ApiKeyRecord[] = []): KeysApi & { [K in keyof Keys
     update: vi.fn(async () => undefined),
     destroy: vi.fn(async () => undefined),
     roles: vi.fn(async () => ROLES),
+    handover: vi.fn(async () => null),
+    eraseBuiltInCopies: vi.fn(async () => undefined),
+    dismissHandover: vi.fn(async () => undefined),
   } as any;
 }

@@ -40,14 +40,7 @@ export function createCluster(options: MockServerOptions & { number?: number }) 
 
 /** The seeds' To-Dos walkthrough: a `todos` collection, a role with full access to it, a user. */
 export async function setUpTodos(app: MockServer) {
-  app.db.collection({
-    name: 'todos',
-    createdBy: true,
-    fields: [
-      { name: 'title', type: 'string' },
-      { name: 'completed', type: 'boolean' },
-    ],
-  });
+  defineTodos(app);
   await app.db.sync();
   await app.db.getRepository('todos').create({
     values: [{ title: 'eat food' }, { title: 'sleep' }, { title: 'play games' }],
@@ -68,6 +61,18 @@ export async function setUpTodos(app: MockServer) {
   });
   const user = await createUser(app, 'todos', [TODOS_ROLE]);
   return { user };
+}
+
+/** The `todos` collection alone: an app started again on the same database defines it again. */
+export function defineTodos(app: MockServer) {
+  app.db.collection({
+    name: 'todos',
+    createdBy: true,
+    fields: [
+      { name: 'title', type: 'string' },
+      { name: 'completed', type: 'boolean' },
+    ],
+  });
 }
 
 export async function createUser(app: MockServer, username: string, roles: string[]) {

@@ -30,6 +30,8 @@ export default defineCollection({
     { name: 'hint', type: 'string', allowNull: false },
     { name: 'expiresAt', type: 'date', allowNull: true, interface: 'datetime' },
     { name: 'enabled', type: 'boolean', allowNull: false, defaultValue: true, interface: 'checkbox' },
+    // Taken over from the built-in plugin: the key is its JWT, and its hint starts `eyJ`.
+    { name: 'imported', type: 'boolean', allowNull: false, defaultValue: false, interface: 'checkbox' },
     { name: 'lastUsedAt', type: 'date', allowNull: true, interface: 'datetime' },
   ],
 });

@@ -1,6 +1,7 @@
 import type Database from '@nocobase/database';
 import { LRUCache } from 'lru-cache';
 import { COLLECTION } from '../../constants';
+import { hashKey } from '../verification/key-format';
 import { HASH_LOOKUP } from './hash-column-guard';
 
 /** What a request needs to know about a key, cached by the key's hash. */
@@ -26,6 +27,12 @@ export class KeyStore {
   private readonly cache: LRUCache<string, KeyRecord>;
   /** Bumped by every invalidation, so a lookup that raced one does not cache what it read. */
   private generation = 0;
+  /**
+   * Hashes of the keys imported from the built-in plugin. Those keys are JWTs, shaped like any
+   * session token; only this set tells them apart. Never shrinks while the app runs: a deleted
+   * imported key is still routed here, and refused, rather than left to the host's basic auth.
+   */
+  private imported = new Set<string>();
 
   constructor(
     private readonly db: Database,
@@ -45,6 +52,25 @@ export class KeyStore {
       this.cache.set(hash, record);
     }
     return record;
+  }
+
+  /** Whether a token that is not a Keyward key is one of the keys imported from the built-in. */
+  isImportedToken(token: string): boolean {
+    return this.imported.size > 0 && this.imported.has(hashKey(token));
+  }
+
+  addImported(hash: string) {
+    this.imported.add(hash);
+  }
+
+  async loadImported() {
+    const rows = await this.db.getModel(COLLECTION).findAll({
+      ...{ [HASH_LOOKUP]: true },
+      where: { imported: true },
+      attributes: ['hash'],
+      raw: true,
+    });
+    rows.forEach((row: any) => this.imported.add(row.hash));
   }
 
   /** By id, not hash: the hash never leaves the lookup, not even in a cluster message. */

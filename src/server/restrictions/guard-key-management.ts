@@ -1,7 +1,7 @@
 import type { Context, Next } from '@nocobase/actions';
 import { COLLECTION } from '../../constants';
 import { refusals, throwKeywardError } from '../errors';
-import { snippetGranted } from './snippet-rules';
+import { rolesGrantSnippet } from './snippet-rules';
 
 /**
  * The only actions on `apiKeys`, for anybody, administrators included. Every other action the
@@ -18,7 +18,7 @@ export const MANAGEMENT_ACTIONS: Readonly<Record<string, { write: boolean; reaso
 };
 
 /** Read methods never change anything: a link or an image tag must not revoke a key. */
-const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+export const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** `<collection>.<association>` resources whose association leads to the keys, from any side. */
 function reachesKeys(ctx: Context, resourceName: string): boolean {
@@ -57,12 +57,7 @@ export function guardKeyManagement(snippet: string) {
     if (action.write && READ_METHODS.has(ctx.method)) {
       throwKeywardError(ctx, refusals.methodNotAllowed());
     }
-    const roles: string[] = ctx.state.currentRoles ?? [];
-    const granted = roles.some((name) => {
-      const role = ctx.app.acl.getRole(name);
-      return name === 'root' || (role !== undefined && snippetGranted(role.snippets, snippet));
-    });
-    if (!granted) {
+    if (!rolesGrantSnippet(ctx, snippet)) {
       return ctx.throw(403, 'No permissions');
     }
     // Granted here, so the host's own check must not undo it for `pm.*` (see snippet-rules);

@@ -1,6 +1,6 @@
 import type { Context, Next } from '@nocobase/actions';
 import { refusals, throwKeywardError } from '../errors';
-import { presentedKey } from '../verification/key-transport';
+import { presentedKey, type ImportedTokenCheck } from '../verification/key-transport';
 
 /**
  * Endpoints the host serves outside its resources that sign people in or hand out tokens: the
@@ -11,9 +11,11 @@ import { presentedKey } from '../verification/key-transport';
  */
 const IDENTITY_PATHS = [/\/idpOAuth(?:[/:?]|$)/i, /\/\.well-known\//i, /\/oidc(?:[/:?]|$)/i];
 
-export async function refuseKeysAtIdentityEndpoints(ctx: Context, next: Next) {
-  if (IDENTITY_PATHS.some((pattern) => pattern.test(ctx.path)) && presentedKey(ctx) !== undefined) {
-    throwKeywardError(ctx, refusals.accountActionRefused());
-  }
-  await next();
+export function refuseKeysAtIdentityEndpoints(isImported: ImportedTokenCheck) {
+  return async function refuseKeysAtIdentityEndpoints(ctx: Context, next: Next) {
+    if (IDENTITY_PATHS.some((pattern) => pattern.test(ctx.path)) && presentedKey(ctx, isImported) !== undefined) {
+      throwKeywardError(ctx, refusals.accountActionRefused());
+    }
+    await next();
+  };
 }

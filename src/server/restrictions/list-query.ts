@@ -18,6 +18,7 @@ export const LISTABLE_COLUMNS: Readonly<Record<string, ColumnType>> = {
   hint: 'string',
   expiresAt: 'date',
   enabled: 'boolean',
+  imported: 'boolean',
   lastUsedAt: 'date',
   createdById: 'integer',
   createdAt: 'date',

@@ -1,3 +1,5 @@
+import type { Context } from '@nocobase/actions';
+
 /**
  * Whether a role's snippet rules (`pm`, `pm.*`, `!pm.<name>.configuration`, …) grant a snippet.
  * The host matches them with minimatch, where `*` stops at `/`; our plugin's name is a scoped
@@ -25,4 +27,13 @@ export function ruleMatches(rule: string, snippet: string): boolean {
     .map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, '\\$&'))
     .join('.*');
   return new RegExp(`^${pattern}$`).test(snippet);
+}
+
+/** Whether one of the request's roles is root or holds the snippet. */
+export function rolesGrantSnippet(ctx: Context, snippet: string): boolean {
+  const roles: string[] = ctx.state.currentRoles ?? [];
+  return roles.some((name) => {
+    const role = ctx.app.acl.getRole(name);
+    return name === 'root' || (role !== undefined && snippetGranted(role.snippets, snippet));
+  });
 }

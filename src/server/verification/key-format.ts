@@ -52,3 +52,8 @@ export function hashKey(key: string): string {
 export function keyHint(key: string): string {
   return `${KEY_PREFIX}…${key.slice(-4)}`;
 }
+
+/** A key imported from the built-in plugin is a JWT: its hint starts the way every JWT does. */
+export function importedKeyHint(token: string): string {
+  return `${token.slice(0, 3)}…${token.slice(-4)}`;
+}

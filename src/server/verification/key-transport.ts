@@ -3,17 +3,21 @@ import { KEY_HEADER, KEY_PREFIX } from '../../constants';
 
 const BEARER = /^Bearer\s+(.*)$/i;
 
+/** Tells the keys imported from the built-in plugin (JWTs) from the host's session tokens. */
+export type ImportedTokenCheck = (token: string) => boolean;
+
 /**
  * The key a request presents, if any: the whole `X-API-Key` header, or a bearer token that
- * starts with our prefix. Anything else belongs to the host's other authenticators.
+ * starts with our prefix or is a key imported from the built-in plugin. Anything else belongs
+ * to the host's other authenticators.
  */
-export function presentedKey(ctx: Pick<Context, 'get'>): string | undefined {
+export function presentedKey(ctx: Pick<Context, 'get'>, isImported: ImportedTokenCheck): string | undefined {
   const header = ctx.get(KEY_HEADER);
   if (header) {
     return header.trim();
   }
   const token = BEARER.exec(ctx.get('Authorization'))?.[1].trim();
-  return token?.startsWith(KEY_PREFIX) ? token : undefined;
+  return token && (token.startsWith(KEY_PREFIX) || isImported(token)) ? token : undefined;
 }
 
 // The prefix's letters, or any percent-escape: a URL may encode any of its characters.

@@ -1,7 +1,7 @@
 import type { Context, Next } from '@nocobase/actions';
 import { AUTHENTICATOR } from '../../constants';
 import { refusals, throwKeywardError } from '../errors';
-import { keyInQuery, presentedKey } from './key-transport';
+import { keyInQuery, presentedKey, type ImportedTokenCheck } from './key-transport';
 
 /** The requests this middleware handed to our authenticator, with the key each presented. */
 const routed = new WeakMap<object, string>();
@@ -20,14 +20,16 @@ export function routedKey(ctx: object): string | undefined {
  * key is presented, whatever `X-Authenticator` header or authenticator cookie came along
  * (a JS block calling its own origin sends the signed-in user's cookies too).
  */
-export async function routeKeyRequests(ctx: Context, next: Next) {
-  if (keyInQuery(ctx)) {
-    throwKeywardError(ctx, refusals.inQuery());
-  }
-  const key = presentedKey(ctx);
-  if (key !== undefined) {
-    routed.set(ctx, key);
-    ctx.request.headers['x-authenticator'] = AUTHENTICATOR;
-  }
-  await next();
+export function routeKeyRequests(isImported: ImportedTokenCheck) {
+  return async function routeKeyRequests(ctx: Context, next: Next) {
+    if (keyInQuery(ctx)) {
+      throwKeywardError(ctx, refusals.inQuery());
+    }
+    const key = presentedKey(ctx, isImported);
+    if (key !== undefined) {
+      routed.set(ctx, key);
+      ctx.request.headers['x-authenticator'] = AUTHENTICATOR;
+    }
+    await next();
+  };
 }

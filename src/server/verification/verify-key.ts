@@ -4,14 +4,15 @@ import type { KeyRecord, KeyStore } from '../persistence/key-store';
 
 /**
  * The whole verification, top to bottom: parse → hash → cache/database → checks in a fixed
- * order. Each failure throws one refusal with its own code.
+ * order. Each failure throws one refusal with its own code. A key is either a Keyward key with
+ * a valid checksum or a token imported from the built-in plugin; nothing else reaches storage.
  */
 export async function verifyKey(
   presented: string,
   store: KeyStore,
   { requestedRole, now = Date.now() }: { requestedRole?: string; now?: number } = {},
 ): Promise<KeyRecord> {
-  if (!isWellFormedKey(presented)) {
+  if (!isWellFormedKey(presented) && !store.isImportedToken(presented)) {
     throw refusals.invalid();
   }
   const record = await store.find(hashKey(presented));

@@ -1,0 +1,207 @@
+import { createMockServer, type MockServer } from '@nocobase/test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { BUILT_IN_PLUGIN, ErrorCode, HANDOVER_RESOURCE, PACKAGE_NAME } from '../../constants';
+import eraseBuiltInApiKeysCommand from '../commands/erase-built-in-api-keys';
+import { readBuiltInRows } from '../handover/built-in-table';
+import type PluginKeywardServer from '../plugin';
+import Keyward from '../plugin';
+import { createKey, defineTodos, HOST_PLUGINS, setUpTodos, SNIPPET, TODOS_ROLE, withKey } from './helpers';
+
+const BUILT_IN_SNIPPET = 'pm.api-keys.configuration';
+
+/**
+ * A NocoBase where the built-in plugin made keys, then the same database with Keyward enabled
+ * beside it, as the plugin manager leaves them at the moment it calls Keyward's afterEnable.
+ */
+describe('taking over from the built-in "Auth: API keys" plugin', () => {
+  let app: MockServer;
+  let keyward: PluginKeywardServer;
+  let tokens: string[];
+  let owner: any;
+  const dir = mkdtempSync(join(tmpdir(), 'keyward-handover-'));
+  const options = {
+    acl: true,
+    registerActions: true,
+    resourcer: { prefix: '/api' },
+    database: { dialect: 'sqlite', storage: join(dir, 'db.sqlite') },
+  } as any;
+
+  const todos = (token: string, headers?: Record<string, string>) => withKey(app, token, headers).get('/api/todos:list');
+  const isBlockedForHost = (token: string) => app.authManager.jwt.blacklist.has(token);
+  const pluginRow = (name: string) => app.pm.repository.findOne({ filter: { name } });
+  const ownKeys = async () => (await (await app.agent().login(owner, TODOS_ROLE)).resource('apiKeys').list()).body.data;
+  const admin = async () => app.agent().login(await app.db.getRepository('users').findOne({ filter: { id: 1 } }), 'root');
+
+  beforeAll(async () => {
+    const before = await createMockServer({ ...options, plugins: [...HOST_PLUGINS, BUILT_IN_PLUGIN] });
+    ({ user: owner } = await setUpTodos(before));
+    await before.db.getRepository('roles').update({ filterByTk: TODOS_ROLE, values: { snippets: [SNIPPET, BUILT_IN_SNIPPET] } });
+    const agent = await before.agent().login(owner, TODOS_ROLE);
+    tokens = [];
+    // The built-in lets one owner give two keys the same name. (Its keys are JWTs of owner, role
+    // and expiry: two made in the same second with the same expiry are the same token.)
+    for (const expiresIn of ['30d', '31d']) {
+      const res = await agent.resource('apiKeys').create({ values: { name: 'nightly', role: { name: TODOS_ROLE }, expiresIn } });
+      tokens.push(res.body.data.token);
+    }
+    // One the built-in revoked (blocked, row gone is the usual case; here the row stays) and one expired.
+    const revoked = await agent.resource('apiKeys').create({ values: { name: 'revoked', role: { name: TODOS_ROLE }, expiresIn: '32d' } });
+    await before.authManager.jwt.block(revoked.body.data.token);
+    const expired = before.authManager.jwt.sign({ userId: owner.id, roleName: TODOS_ROLE }, { expiresIn: -10 });
+    await before.db.getRepository('apiKeys').create({ values: { name: 'expired', roleName: TODOS_ROLE, token: expired } });
+    await before.pm.repository.create({
+      values: [
+        { name: BUILT_IN_PLUGIN, enabled: true, installed: true },
+        { name: PACKAGE_NAME, enabled: true, installed: true },
+      ],
+    });
+    expect((await withKey(before, tokens[0]).get('/api/todos:list')).status).toBe(200);
+    await before.destroy();
+
+    app = await createMockServer({
+      ...options,
+      plugins: [...HOST_PLUGINS, BUILT_IN_PLUGIN, [Keyward, { name: PACKAGE_NAME }]],
+      skipInstall: true,
+      skipStart: true,
+    });
+    // Defined before the start, which gives the roles their permissions on it.
+    defineTodos(app);
+    await app.runCommandThrowError('start');
+    await app.db.sync();
+    // A start writes the roles' permissions lazily; the tests ask at once.
+    await (app.pm.get('acl') as any).writeRolesToACL();
+    keyward = app.pm.get(PACKAGE_NAME) as PluginKeywardServer;
+    await keyward.afterEnable();
+  });
+
+  afterAll(async () => {
+    await app?.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('switches the built-in off', async () => {
+    expect((await pluginRow(BUILT_IN_PLUGIN))?.get('enabled')).toBe(false);
+    expect(app.pm.get(BUILT_IN_PLUGIN)?.enabled).toBe(false);
+  });
+
+  it('imports the live keys, which keep working with the token the scripts hold', async () => {
+    for (const token of tokens) {
+      const res = await todos(token);
+      expect(res.status).toBe(200);
+      expect(res.body.data).toHaveLength(3);
+    }
+    const keys = await ownKeys();
+    expect(keys.map((key: any) => key.name).sort()).toEqual(['nightly', 'nightly (2)']);
+    for (const key of keys) {
+      expect(key).toMatchObject({ imported: true, enabled: true, role: { name: TODOS_ROLE } });
+      expect(key.hint).toMatch(/^eyJ….{4}$/);
+      expect(tokens.some((token) => token.endsWith(key.hint.slice(-4)))).toBe(true);
+      expect(new Date(key.expiresAt).getTime()).toBeGreaterThan(Date.now() + 29 * 86400_000);
+      expect(key).not.toHaveProperty('hash');
+      expect(key).not.toHaveProperty('token');
+    }
+  });
+
+  it('skips what no longer works: revoked and expired keys', async () => {
+    expect((await ownKeys()).map((key: any) => key.name)).not.toContain('revoked');
+    expect((await ownKeys()).map((key: any) => key.name)).not.toContain('expired');
+  });
+
+  it('leaves the host no way around Keyward: the tokens are blocked for its own authenticator', async () => {
+    expect(await isBlockedForHost(tokens[0])).toBe(true);
+  });
+
+  it('applies every rule of Keyward to imported keys', async () => {
+    const switched = await todos(tokens[0], { 'X-Role': 'admin' });
+    expect(switched.status).toBe(403);
+    expect(switched.body.errors[0].code).toBe(ErrorCode.ROLE_SWITCH_REFUSED);
+    const minted = await withKey(app, tokens[0]).post('/api/apiKeys:create').send({ name: 'x', role: { name: TODOS_ROLE } });
+    // Until the restart that follows an enable, the built-in's permission names apiKeys:create
+    // too, so it is refused as configuration; either way no key is made.
+    expect(minted.status).toBe(403);
+    expect([ErrorCode.MANAGED_BY_KEY, ErrorCode.CONFIGURATION_REFUSED]).toContain(minted.body.errors[0].code);
+    expect(await ownKeys()).toHaveLength(2);
+  });
+
+  it('tells an administrator once what happened, and nobody else', async () => {
+    const notice = await (await admin()).resource(HANDOVER_RESOURCE).get();
+    expect(notice.status).toBe(200);
+    expect(notice.body.data).toMatchObject({ pending: true, imported: 2, skipped: 2, plaintextCopies: 2 });
+    const member = await (await app.agent().login(owner, TODOS_ROLE)).resource(HANDOVER_RESOURCE).get();
+    expect(member.status).toBe(403);
+    const byKey = await withKey(app, tokens[0]).get(`/api/${HANDOVER_RESOURCE}:get`);
+    expect(byKey.status).toBe(403);
+    expect(byKey.body.errors[0].code).toBe(ErrorCode.CONFIGURATION_REFUSED);
+    const byGet = await (await admin()).get(`/api/${HANDOVER_RESOURCE}:erase`);
+    expect(byGet.status).toBe(405);
+    expect(await readBuiltInRows(app.db)).toHaveLength(4);
+  });
+
+  it('imports nothing twice', async () => {
+    const report = await keyward.handover.takeOver();
+    expect(report).toMatchObject({ imported: 0, kept: 2 });
+    expect(await ownKeys()).toHaveLength(2);
+  });
+
+  it('hands live keys back when disabled, and takes them again when enabled again', async () => {
+    await keyward.beforeDisable();
+    expect(await ownKeys()).toHaveLength(0);
+    expect(await isBlockedForHost(tokens[0])).toBe(false);
+    expect(await readBuiltInRows(app.db)).toHaveLength(4);
+    await keyward.afterEnable();
+    expect(await ownKeys()).toHaveLength(2);
+    expect((await todos(tokens[1])).status).toBe(200);
+  });
+
+  it('erases the plain-text copies on request, and the keys keep working', async () => {
+    const res = await (await admin()).resource(HANDOVER_RESOURCE).erase();
+    expect(res.status).toBe(200);
+    expect(res.body.data).toEqual({ erased: 2 });
+    expect((await readBuiltInRows(app.db)).map((row) => row.name).sort()).toEqual(['expired', 'revoked']);
+    expect((await (await admin()).resource(HANDOVER_RESOURCE).get()).body.data).toEqual({ pending: false });
+    expect((await todos(tokens[0])).status).toBe(200);
+  });
+
+  it('erases them from the command line as well', async () => {
+    const token = app.authManager.jwt.sign({ userId: owner.id, roleName: TODOS_ROLE }, { expiresIn: '40d' });
+    await app.db.sequelize.getQueryInterface().bulkInsert('apiKeys', [
+      { name: 'made while Keyward was off', roleName: TODOS_ROLE, token, createdById: owner.id, createdAt: new Date() },
+    ]);
+    expect(await keyward.handover.takeOver()).toMatchObject({ imported: 1 });
+    expect((await (await admin()).resource(HANDOVER_RESOURCE).get()).body.data).toMatchObject({ pending: true, plaintextCopies: 1 });
+    eraseBuiltInApiKeysCommand(app);
+    const lines: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((line: unknown) => void lines.push(String(line)));
+    try {
+      await app.runAsCLI(['erase-built-in-api-keys'], { from: 'user', throwError: true });
+    } finally {
+      log.mockRestore();
+    }
+    expect(lines.join('\n')).toMatch(/plain-text copies of 1 imported API keys/);
+    expect(await readBuiltInRows(app.db)).toHaveLength(2);
+    expect((await (await admin()).resource(HANDOVER_RESOURCE).get()).body.data).toEqual({ pending: false });
+    expect((await todos(token)).status).toBe(200);
+  });
+
+  it('revokes imported keys at once: disabled, then deleted', async () => {
+    const agent = await app.agent().login(owner, TODOS_ROLE);
+    const [first, second] = (await ownKeys()).filter((key: any) => key.name.startsWith('nightly'));
+    await agent.resource('apiKeys').update({ filterByTk: first.id, values: { enabled: false } });
+    await agent.resource('apiKeys').destroy({ filterByTk: second.id });
+    const byToken = (hint: string) => tokens.find((token) => token.endsWith(hint.slice(-4)))!;
+    const disabled = await todos(byToken(first.hint));
+    expect(disabled.status).toBe(401);
+    expect(disabled.body.errors[0].code).toBe(ErrorCode.DISABLED);
+    const deleted = await todos(byToken(second.hint));
+    expect(deleted.status).toBe(401);
+    expect(deleted.body.errors[0].code).toBe(ErrorCode.INVALID);
+  });
+
+  it('leaves a key made with Keyward alone', async () => {
+    const { key } = await createKey(app, owner);
+    expect((await todos(key)).status).toBe(200);
+  });
+});
