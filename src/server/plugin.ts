@@ -46,7 +46,7 @@ export class PluginKeywardServer extends Plugin {
 
   async beforeLoad() {
     this.store = new KeyStore(this.db);
-    this.handover = new Handover(this, this.store);
+    this.handover = new Handover(this);
     this.tracker = new LastUsedTracker(this.db, undefined, (error) =>
       this.app.log.warn('API key lastUsedAt not written; retried at the next flush', { error }),
     );

@@ -4,7 +4,8 @@ import { join } from 'path';
 import type { MockCluster } from '@nocobase/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../constants';
-import { createCluster, createKey, setUpTodos, withKey } from './helpers';
+import { hashKey } from '../verification/key-format';
+import { createCluster, createKey, setUpTodos, TODOS_ROLE, withKey } from './helpers';
 
 describe('a two-node cluster', () => {
   // Both nodes need one database: an in-memory SQLite would give each its own.
@@ -39,5 +40,21 @@ describe('a two-node cluster', () => {
     const off = await withKey(two, disabled.key).get('/api/auth:check');
     expect(off.status).toBe(401);
     expect(off.body.errors[0].code).toBe(ErrorCode.DISABLED);
+  });
+
+  it('routes a key imported on one node to Keyward on the other, at once', async () => {
+    const [one, two] = cluster.nodes;
+    const user = await one.db.getRepository('users').findOne({ filter: { username: 'todos' } });
+    // What an import writes: the built-in's token is a JWT, told from a session only by its hash.
+    const token = one.authManager.jwt.sign({ userId: user.id, roleName: TODOS_ROLE }, { expiresIn: '1d' });
+    await one.db.getRepository('apiKeys').create({
+      values: { name: 'imported', roleName: TODOS_ROLE, hash: hashKey(token), hint: 'eyJ…', imported: true },
+      context: { state: { currentUser: { id: user.id } } },
+    });
+    const res = await withKey(two, token).get('/api/auth:check');
+    expect(res.status).toBe(200);
+    // Keyward's answer, not the host's session check: a key refuses another role.
+    const switched = await withKey(two, token, { 'X-Role': 'admin' }).get('/api/auth:check');
+    expect(switched.body.errors[0].code).toBe(ErrorCode.ROLE_SWITCH_REFUSED);
   });
 });

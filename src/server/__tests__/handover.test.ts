@@ -52,12 +52,6 @@ describe('taking over from the built-in "Auth: API keys" plugin', () => {
     await before.authManager.jwt.block(revoked.body.data.token);
     const expired = before.authManager.jwt.sign({ userId: owner.id, roleName: TODOS_ROLE }, { expiresIn: -10 });
     await before.db.getRepository('apiKeys').create({ values: { name: 'expired', roleName: TODOS_ROLE, token: expired } });
-    await before.pm.repository.create({
-      values: [
-        { name: BUILT_IN_PLUGIN, enabled: true, installed: true },
-        { name: PACKAGE_NAME, enabled: true, installed: true },
-      ],
-    });
     expect((await withKey(before, tokens[0]).get('/api/todos:list')).status).toBe(200);
     await before.destroy();
 
@@ -73,6 +67,13 @@ describe('taking over from the built-in "Auth: API keys" plugin', () => {
     await app.db.sync();
     // A start writes the roles' permissions lazily; the tests ask at once.
     await (app.pm.get('acl') as any).writeRolesToACL();
+    // The plugin manager's rows, as a real app has them (the test kit's app keeps none).
+    await app.pm.repository.create({
+      values: [
+        { name: BUILT_IN_PLUGIN, enabled: true, installed: true },
+        { name: PACKAGE_NAME, enabled: true, installed: true },
+      ],
+    });
     keyward = app.pm.get(PACKAGE_NAME) as PluginKeywardServer;
     await keyward.afterEnable();
   });

@@ -95,17 +95,14 @@ async function importRow(db: Database, tokens: TokenService, row: BuiltInRow): P
 /**
  * Carries the built-in plugin's keys over: each live token becomes a Keyward key stored as the
  * SHA-256 of the token, so scripts keep the token they hold. The built-in's table is left as
- * it is; running again imports only what is new. Calls `onImported` with each key's hash.
+ * it is; running again imports only what is new. (Each node learns the new keys' hashes from
+ * the cache invalidation's create hook.)
  */
-export async function importBuiltInKeys(db: Database, tokens: TokenService, onImported: (hash: string) => void) {
+export async function importBuiltInKeys(db: Database, tokens: TokenService) {
   const report: ImportReport = { found: 0, imported: 0, kept: 0, skipped: 0 };
   for (const row of await readBuiltInRows(db)) {
     report.found++;
-    const outcome = await importRow(db, tokens, row);
-    report[outcome]++;
-    if (outcome !== 'skipped') {
-      onImported(hashKey(row.token!));
-    }
+    report[await importRow(db, tokens, row)]++;
   }
   return report;
 }

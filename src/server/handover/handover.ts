@@ -1,6 +1,5 @@
 import type { Plugin } from '@nocobase/server';
 import { BUILT_IN_PLUGIN } from '../../constants';
-import type { KeyStore } from '../persistence/key-store';
 import { countPlaintextCopies, erasePlaintextCopies, handBackBuiltInKeys, importBuiltInKeys } from './built-in-keys';
 
 /** What the settings page tells an administrator, once, about the takeover. */
@@ -27,10 +26,7 @@ interface StoredReport {
  * plugin manager's table, so every node of a cluster reads the same one.
  */
 export class Handover {
-  constructor(
-    private readonly plugin: Plugin,
-    private readonly store: KeyStore,
-  ) {}
+  constructor(private readonly plugin: Plugin) {}
 
   private get app() {
     return this.plugin.app;
@@ -42,9 +38,7 @@ export class Handover {
    */
   async takeOver() {
     await this.switchOffBuiltIn();
-    const report = await importBuiltInKeys(this.app.db, this.app.authManager.jwt as any, (hash) =>
-      this.store.addImported(hash),
-    );
+    const report = await importBuiltInKeys(this.app.db, this.app.authManager.jwt as any);
     if (report.imported > 0) {
       this.app.log.info(`Keyward imported ${report.imported} API keys from the built-in plugin`, { report });
       await this.saveReport({

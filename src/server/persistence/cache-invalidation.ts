@@ -3,9 +3,13 @@ import type { Plugin } from '@nocobase/server';
 import { COLLECTION } from '../../constants';
 import type { KeyStore } from './key-store';
 
-/** A cluster message: one key's id, or none to drop every cached key. */
+/**
+ * A cluster message: one key's id, or none to drop every cached key; `imported` when keys were
+ * imported from the built-in plugin, whose tokens every node must learn to route.
+ */
 export interface InvalidationMessage {
   id?: number | string;
+  imported?: true;
 }
 
 /** Whatever changes who a key acts for: membership, users, roles. Rare enough to drop all. */
@@ -48,20 +52,31 @@ export async function watchKeyChanges(plugin: Plugin, store: KeyStore) {
       await app.pubSubManager.publish(channel, message, { skipSelf: true });
     }
   };
+  const announce = (message: InvalidationMessage) =>
+    broadcast(message).catch((error) => app.log.warn('API key cache invalidation not broadcast', { error }));
+  const afterCommit = (options: { transaction?: Transaction } | undefined, run: () => void) => {
+    if (options?.transaction) {
+      options.transaction.afterCommit(run);
+    } else {
+      run();
+    }
+  };
   const invalidate = (message: InvalidationMessage, options?: { transaction?: Transaction }) => {
     apply(store, message);
-    const afterCommit = () => {
+    afterCommit(options, () => {
       apply(store, message);
-      broadcast(message).catch((error) => app.log.warn('API key cache invalidation not broadcast', { error }));
-    };
-    if (options?.transaction) {
-      options.transaction.afterCommit(afterCommit);
-    } else {
-      afterCommit();
-    }
+      announce(message);
+    });
   };
   const lastArgument = (args: unknown[]) => args[args.length - 1] as { transaction?: Transaction } | undefined;
 
+  // This node takes the hash from the row just written; the others reload theirs.
+  db.on(`${COLLECTION}.afterCreate`, (key: { get(name: string): any }, options: { transaction?: Transaction }) => {
+    if (key.get('imported')) {
+      store.addImported(key.get('hash'));
+      afterCommit(options, () => announce({ imported: true }));
+    }
+  });
   for (const event of ['afterUpdate', 'afterDestroy']) {
     db.on(`${COLLECTION}.${event}`, (key: { get(name: string): number | string }, options: { transaction?: Transaction }) =>
       invalidate({ id: key.get('id') }, options),
@@ -73,5 +88,11 @@ export async function watchKeyChanges(plugin: Plugin, store: KeyStore) {
   // The host's own signal that a user's roles changed (users/<id>/roles:add|remove|set).
   app.on('cache:del:roles', () => invalidate({}));
 
-  await app.pubSubManager.subscribe(channel, async (message: InvalidationMessage) => apply(store, message));
+  await app.pubSubManager.subscribe(channel, async (message: InvalidationMessage) => {
+    if (message.imported) {
+      await store.loadImported().catch((error) => app.log.warn('Imported API keys not reloaded', { error }));
+    } else {
+      apply(store, message);
+    }
+  });
 }
