@@ -54,6 +54,45 @@ function linkPlugin() {
   }
 }
 
+/** The app key stays the same across runs of one storage: it signs sessions (never our API keys). */
+export function storageAppKey(storage) {
+  const file = path.join(storage, '.app-key');
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(storage, { recursive: true });
+    fs.writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
+  }
+  return fs.readFileSync(file, 'utf8').trim();
+}
+
+/**
+ * The variables the NocoBase CLI normally sets, for an app on `storage` and `port` whose packages
+ * are in `nodeModules` (this repository's, or a stock install's).
+ */
+export function nocobaseEnvironment({ storage, port, nodeModules }) {
+  return {
+    APP_ENV: 'production',
+    APP_KEY: storageAppKey(storage),
+    APP_PORT: String(port),
+    API_BASE_PATH: '/api/',
+    APP_PUBLIC_PATH: '/',
+    DB_DIALECT: 'sqlite',
+    DB_STORAGE: path.join(storage, 'db', 'nocobase.sqlite'),
+    STORAGE_PATH: storage,
+    NODE_MODULES_PATH: nodeModules,
+    NODE_PATH: nodeModules,
+    APP_PACKAGE_ROOT: path.join(nodeModules, '@nocobase/app'),
+    PLUGIN_STATICS_PATH: '/static/plugins/',
+    CDN_BASE_URL: process.env.CDN_BASE_URL ?? '',
+    CACHE_DEFAULT_STORE: 'memory',
+    WS_PATH: '/ws',
+    INIT_ROOT_EMAIL: admin.email,
+    INIT_ROOT_PASSWORD: admin.password,
+    INIT_ROOT_USERNAME: process.env.INIT_ROOT_USERNAME ?? 'nocobase',
+    LOGGER_TRANSPORT: 'console',
+    LOGGER_LEVEL: process.env.LOGGER_LEVEL ?? 'error',
+  };
+}
+
 /**
  * One NocoBase app on its own storage and port. With `keyward: false` it keeps the built-in
  * API keys plugin instead (the benchmark compares the two).
@@ -83,40 +122,9 @@ export function nocobaseApp({ storage, port, keyward = true, quiet = false }) {
     });
   }
 
-  /** The app key stays the same across runs: it signs sessions (never our API keys). */
-  function appKey() {
-    const file = path.join(storage, '.app-key');
-    if (!fs.existsSync(file)) {
-      fs.writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
-    }
-    return fs.readFileSync(file, 'utf8').trim();
-  }
-
   /** The environment the NocoBase CLI normally sets up. */
   function environment() {
-    return {
-      ...process.env,
-      APP_ENV: 'production',
-      APP_KEY: appKey(),
-      APP_PORT: String(port),
-      API_BASE_PATH: '/api/',
-      APP_PUBLIC_PATH: '/',
-      DB_DIALECT: 'sqlite',
-      DB_STORAGE: path.join(storage, 'db', 'nocobase.sqlite'),
-      STORAGE_PATH: storage,
-      NODE_MODULES_PATH: nodeModules,
-      NODE_PATH: nodeModules,
-      APP_PACKAGE_ROOT: path.join(nodeModules, '@nocobase/app'),
-      PLUGIN_STATICS_PATH: '/static/plugins/',
-      CDN_BASE_URL: process.env.CDN_BASE_URL ?? '',
-      CACHE_DEFAULT_STORE: 'memory',
-      WS_PATH: '/ws',
-      INIT_ROOT_EMAIL: admin.email,
-      INIT_ROOT_PASSWORD: admin.password,
-      INIT_ROOT_USERNAME: process.env.INIT_ROOT_USERNAME ?? 'nocobase',
-      LOGGER_TRANSPORT: 'console',
-      LOGGER_LEVEL: process.env.LOGGER_LEVEL ?? 'error',
-    };
+    return { ...process.env, ...nocobaseEnvironment({ storage, port, nodeModules }) };
   }
 
   function run(args) {

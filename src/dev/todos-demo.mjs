@@ -9,8 +9,11 @@ export const USER = { username: 'todos_api_user', nickname: 'To Dos API User', e
 export const TODOS = ['eat food', 'sleep', 'play games'];
 export const KEYWARD_SNIPPET = 'pm.@keyward/plugin-api-keys.configuration';
 
-/** One HTTP API call; throws with the server's message on a refusal. */
-async function call(baseUrl, token, action, { method = 'GET', params = {}, body } = {}) {
+/**
+ * One HTTP API call; throws with the server's message on a refusal. `authenticator: null` sends
+ * the token alone, as a script calling with an API key does.
+ */
+export async function call(baseUrl, token, action, { method = 'GET', params = {}, body, authenticator = 'basic' } = {}) {
   const url = new URL(`/api/${action}`, baseUrl);
   for (const [key, value] of Object.entries(params)) {
     url.searchParams.set(key, typeof value === 'string' ? value : JSON.stringify(value));
@@ -19,7 +22,7 @@ async function call(baseUrl, token, action, { method = 'GET', params = {}, body 
     method,
     headers: {
       'Content-Type': 'application/json',
-      'X-Authenticator': 'basic',
+      ...(authenticator ? { 'X-Authenticator': authenticator } : {}),
       ...(token ? { Authorization: `Bearer ${token}` } : {}),
     },
     body: body === undefined ? undefined : JSON.stringify(body),
