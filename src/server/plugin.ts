@@ -127,8 +127,8 @@ export class PluginKeywardServer extends Plugin {
     this.app.dataSourceManager.use(routeKeyRequests(isImported), { tag: 'keyward-route', before: 'auth' });
     // On every data source, those added later included: each has its own role step and ACL.
     this.app.dataSourceManager.use(pinKeyRole, { tag: 'keyward-pin-role', after: 'setCurrentRole', before: 'acl' });
-    this.app.acl.use(guardKeyManagement(this.aclSnippet), { tag: 'keyward-guard', before: 'core' });
-    this.app.acl.use(guardHandover(this.handoverSnippet), { tag: 'keyward-handover', before: 'core' });
+    this.app.acl.use(guardKeyManagement(this.app.acl, this.aclSnippet), { tag: 'keyward-guard', before: 'core' });
+    this.app.acl.use(guardHandover(this.app.acl, this.handoverSnippet), { tag: 'keyward-handover', before: 'core' });
     // Right after auth: ahead of the host's own middlewares (verification, file uploads) that
     // act on signed-in requests before the ACL is asked.
     const isConfiguration = configurationCheck(this.app.acl, this.aclSnippet);

@@ -221,4 +221,14 @@ describe('apiKeys actions', () => {
       .send({ name: 'x', role: { name: 'root' }, expiresIn: '1d' });
     expect(res.body.errors[0].message).toBe('角色不存在');
   });
+
+  it('answers the settings page’s request for the actions allowed on each row, as the host’s ACL does', async () => {
+    const agent = await app.agent().login(alice);
+    await createKey(app, alice, { name: 'row actions' });
+    // The page sends this header; the host then runs the ACL again on a context without `app`.
+    const res = await agent.get('/api/apiKeys:list').set('X-With-ACL-Meta', 'true');
+    expect(res.status).toBe(200);
+    const ids = res.body.data.map((key: any) => key.id);
+    expect(res.body.meta.allowedActions).toMatchObject({ update: ids, destroy: ids });
+  });
 });

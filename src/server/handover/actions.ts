@@ -1,3 +1,4 @@
+import type { ACL } from '@nocobase/acl';
 import type { Context, Next } from '@nocobase/actions';
 import { HANDOVER_RESOURCE } from '../../constants';
 import { refusals, throwKeywardError } from '../errors';
@@ -34,7 +35,7 @@ export function handoverActions(handover: () => Handover) {
  * ACL hook: the notice is granted by its own snippet (under `pm.*`, so administrators have it),
  * never by a role's collection strategy; its writes are never done by GET.
  */
-export function guardHandover(snippet: string) {
+export function guardHandover(acl: ACL, snippet: string) {
   return async function guardHandover(ctx: Context, next: Next) {
     const { resourceName, actionName } = ctx.action;
     if (resourceName !== HANDOVER_RESOURCE) {
@@ -45,7 +46,7 @@ export function guardHandover(snippet: string) {
     if (action?.write && READ_METHODS.has(ctx.method)) {
       throwKeywardError(ctx, refusals.methodNotAllowed());
     }
-    if (!rolesGrantSnippet(ctx, snippet)) {
+    if (!rolesGrantSnippet(acl, ctx.state.currentRoles, snippet)) {
       return ctx.throw(403, 'No permissions');
     }
     ctx.permission.skip = true;

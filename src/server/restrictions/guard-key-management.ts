@@ -1,3 +1,4 @@
+import type { ACL } from '@nocobase/acl';
 import type { Context, Next } from '@nocobase/actions';
 import { COLLECTION } from '../../constants';
 import { refusals, throwKeywardError } from '../errors';
@@ -38,7 +39,7 @@ function reachesKeys(ctx: Context, resourceName: string): boolean {
  * by a role's general collection strategy; and a request made with a key may read keys but
  * never mint, change or revoke them, whatever its role allows, so a leaked key cannot make more.
  */
-export function guardKeyManagement(snippet: string) {
+export function guardKeyManagement(acl: ACL, snippet: string) {
   return async function guardKeyManagement(ctx: Context, next: Next) {
     const { resourceName, actionName } = ctx.action;
     if (resourceName !== COLLECTION) {
@@ -57,7 +58,7 @@ export function guardKeyManagement(snippet: string) {
     if (action.write && READ_METHODS.has(ctx.method)) {
       throwKeywardError(ctx, refusals.methodNotAllowed());
     }
-    if (!rolesGrantSnippet(ctx, snippet)) {
+    if (!rolesGrantSnippet(acl, ctx.state.currentRoles, snippet)) {
       return ctx.throw(403, 'No permissions');
     }
     // Granted here, so the host's own check must not undo it for `pm.*` (see snippet-rules);

@@ -1,4 +1,4 @@
-import type { Context } from '@nocobase/actions';
+import type { ACL } from '@nocobase/acl';
 
 /**
  * Whether a role's snippet rules (`pm`, `pm.*`, `!pm.<name>.configuration`, …) grant a snippet.
@@ -29,11 +29,14 @@ export function ruleMatches(rule: string, snippet: string): boolean {
   return new RegExp(`^${pattern}$`).test(snippet);
 }
 
-/** Whether one of the request's roles is root or holds the snippet. */
-export function rolesGrantSnippet(ctx: Context, snippet: string): boolean {
-  const roles: string[] = ctx.state.currentRoles ?? [];
+/**
+ * Whether one of the roles is root or holds the snippet. The ACL is handed in, not read from
+ * the request: the host's ACL plugin runs ACL middlewares again on contexts of its own making
+ * (to tell the UI which actions each row allows), and those carry no `app`.
+ */
+export function rolesGrantSnippet(acl: ACL, roles: string[] = [], snippet: string): boolean {
   return roles.some((name) => {
-    const role = ctx.app.acl.getRole(name);
+    const role = acl.getRole(name);
     return name === 'root' || (role !== undefined && snippetGranted(role.snippets, snippet));
   });
 }
