@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const { name: packageName } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+const { name: packageName, version: packageVersion } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 const nodeModules = path.join(root, 'node_modules');
 const cli = path.join(nodeModules, '@nocobase/app/lib/index.js');
 
@@ -135,12 +135,20 @@ export function nocobaseApp({ storage, port, keyward = true, quiet = false }) {
     });
   }
 
-  /** First run: install NocoBase, swap the built-in API keys plugin for this one. */
+  /**
+   * First run: install NocoBase, add and enable this plugin (which switches the built-in API
+   * keys plugin off and takes over its keys). Later runs with a newer version of the plugin run
+   * NocoBase's upgrade, as the plugin manager does after an update, so new columns are added.
+   */
   async function prepare() {
     checkInstallAndBuild();
     checkStorage();
     linkPlugin();
     if (fs.existsSync(installedMarker)) {
+      if (keyward && fs.readFileSync(installedMarker, 'utf8') !== packageVersion) {
+        say(`Upgrading to ${packageName} ${packageVersion}…`);
+        await upgrade();
+      }
       return;
     }
     say(`Installing NocoBase 2.2.15 into ${path.relative(process.cwd(), storage) || '.'} (first run, about a minute)…`);
@@ -149,14 +157,17 @@ export function nocobaseApp({ storage, port, keyward = true, quiet = false }) {
       say(`Adding and enabling ${packageName}…`);
       await run(['pm', 'add', packageName]);
       await run(['pm', 'enable', packageName]);
-      // `pm add` leaves a pending upgrade, and an upgrade re-enables every built-in plugin of the
-      // preset: run it now, so that disabling the built-in API keys plugin afterwards sticks.
-      await run(['upgrade']);
-      fs.rmSync(path.join(storage, '.upgrading'), { force: true });
-      say('Disabling the built-in "Auth: API keys" plugin…');
-      await run(['pm', 'disable', 'api-keys']);
+      // `pm add` leaves an upgrade pending; it switches the preset's plugins back on, the
+      // built-in API keys plugin included, and Keyward switches that one off again at its end.
+      await upgrade();
     }
-    fs.writeFileSync(installedMarker, new Date().toISOString());
+    fs.writeFileSync(installedMarker, packageVersion);
+  }
+
+  async function upgrade() {
+    await run(['upgrade']);
+    fs.rmSync(path.join(storage, '.upgrading'), { force: true });
+    fs.writeFileSync(installedMarker, packageVersion);
   }
 
   async function isServing() {
