@@ -37,6 +37,9 @@ export function HandoverNotice({ api, t }: { api: KeysApi; t: Translate }) {
       description={
         <>
           <p>{t('They keep working with the keys your scripts already hold, and show as Imported below. Expired or revoked keys were left behind: {{count}}.', { count: notice.skipped ?? 0 })}</p>
+          {(notice.failed ?? 0) > 0 && (
+            <p>{t('{{count}} live keys could not be imported and were blocked; the app log says why.', { count: notice.failed })}</p>
+          )}
           {copies > 0 && (
             <p>{t('The built-in plugin’s table still holds {{count}} of them in plain text. Erase those copies, unless you may switch back to the built-in plugin.', { count: copies })}</p>
           )}

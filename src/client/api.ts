@@ -25,6 +25,7 @@ export interface HandoverNotice {
   pending: boolean;
   imported?: number;
   skipped?: number;
+  failed?: number;
   plaintextCopies?: number;
 }
 

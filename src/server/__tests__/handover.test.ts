@@ -20,6 +20,9 @@ describe('taking over from the built-in "Auth: API keys" plugin', () => {
   let app: MockServer;
   let keyward: PluginKeywardServer;
   let tokens: string[];
+  let longNamed: string[];
+  let forever: string;
+  const LONG_NAME = 'x'.repeat(100);
   let owner: any;
   const dir = mkdtempSync(join(tmpdir(), 'keyward-handover-'));
   const options = {
@@ -47,6 +50,14 @@ describe('taking over from the built-in "Auth: API keys" plugin', () => {
       const res = await agent.resource('apiKeys').create({ values: { name: 'nightly', role: { name: TODOS_ROLE }, expiresIn } });
       tokens.push(res.body.data.token);
     }
+    longNamed = [];
+    for (const expiresIn of ['33d', '34d']) {
+      const res = await agent.resource('apiKeys').create({ values: { name: LONG_NAME, role: { name: TODOS_ROLE }, expiresIn } });
+      longNamed.push(res.body.data.token);
+    }
+    // The built-in passes any expiry on: past the year 9999, no database keeps it as a date.
+    forever = (await agent.resource('apiKeys').create({ values: { name: 'forever', role: { name: TODOS_ROLE }, expiresIn: '10000y' } }))
+      .body.data.token;
     // One the built-in revoked (blocked, row gone is the usual case; here the row stays) and one expired.
     const revoked = await agent.resource('apiKeys').create({ values: { name: 'revoked', role: { name: TODOS_ROLE }, expiresIn: '32d' } });
     await before.authManager.jwt.block(revoked.body.data.token);
@@ -94,7 +105,7 @@ describe('taking over from the built-in "Auth: API keys" plugin', () => {
       expect(res.status).toBe(200);
       expect(res.body.data).toHaveLength(3);
     }
-    const keys = await ownKeys();
+    const keys = (await ownKeys()).filter((key: any) => key.name.startsWith('nightly'));
     expect(keys.map((key: any) => key.name).sort()).toEqual(['nightly', 'nightly (2)']);
     for (const key of keys) {
       expect(key).toMatchObject({ imported: true, enabled: true, role: { name: TODOS_ROLE } });
@@ -106,6 +117,13 @@ describe('taking over from the built-in "Auth: API keys" plugin', () => {
     }
   });
 
+  it('keeps names unique per owner and within the length limit', async () => {
+    const names = (await ownKeys()).map((key: any) => key.name);
+    expect(names).toContain(LONG_NAME);
+    expect(names).toContain(`${'x'.repeat(96)} (2)`);
+    expect(names).toContain('forever');
+  });
+
   it('skips what no longer works: revoked and expired keys', async () => {
     expect((await ownKeys()).map((key: any) => key.name)).not.toContain('revoked');
     expect((await ownKeys()).map((key: any) => key.name)).not.toContain('expired');
@@ -113,6 +131,21 @@ describe('taking over from the built-in "Auth: API keys" plugin', () => {
 
   it('leaves the host no way around Keyward: the tokens are blocked for its own authenticator', async () => {
     expect(await isBlockedForHost(tokens[0])).toBe(true);
+    // Even one that claims to last 10,000 years: its block is dated so that it is never purged.
+    const blacklist = app.authManager.jwt.blacklist as any;
+    await blacklist.deleteExpiredTokens();
+    expect(await isBlockedForHost(forever)).toBe(true);
+    expect((await todos(forever)).status).toBe(200);
+  });
+
+  it('decides about imported tokens however they are sent', async () => {
+    const inQuery = await withKey(app, '').get(`/api/todos:list?token=${tokens[1]}`);
+    expect(inQuery.status).toBe(401);
+    expect(inQuery.body.errors[0].code).toBe(ErrorCode.IN_QUERY);
+    // The host reads `Authorization` with or without `Bearer `; so does Keyward.
+    const bare = await app.agent().get('/api/todos:list').set({ Authorization: tokens[1], 'X-Role': 'admin' });
+    expect(bare.status).toBe(403);
+    expect(bare.body.errors[0].code).toBe(ErrorCode.ROLE_SWITCH_REFUSED);
   });
 
   it('applies every rule of Keyward to imported keys', async () => {
@@ -124,13 +157,13 @@ describe('taking over from the built-in "Auth: API keys" plugin', () => {
     // too, so it is refused as configuration; either way no key is made.
     expect(minted.status).toBe(403);
     expect([ErrorCode.MANAGED_BY_KEY, ErrorCode.CONFIGURATION_REFUSED]).toContain(minted.body.errors[0].code);
-    expect(await ownKeys()).toHaveLength(2);
+    expect(await ownKeys()).toHaveLength(5);
   });
 
   it('tells an administrator once what happened, and nobody else', async () => {
     const notice = await (await admin()).resource(HANDOVER_RESOURCE).get();
     expect(notice.status).toBe(200);
-    expect(notice.body.data).toMatchObject({ pending: true, imported: 2, skipped: 2, plaintextCopies: 2 });
+    expect(notice.body.data).toMatchObject({ pending: true, imported: 5, skipped: 2, failed: 0, plaintextCopies: 5 });
     const member = await (await app.agent().login(owner, TODOS_ROLE)).resource(HANDOVER_RESOURCE).get();
     expect(member.status).toBe(403);
     const byKey = await withKey(app, tokens[0]).get(`/api/${HANDOVER_RESOURCE}:get`);
@@ -138,29 +171,38 @@ describe('taking over from the built-in "Auth: API keys" plugin', () => {
     expect(byKey.body.errors[0].code).toBe(ErrorCode.CONFIGURATION_REFUSED);
     const byGet = await (await admin()).get(`/api/${HANDOVER_RESOURCE}:erase`);
     expect(byGet.status).toBe(405);
-    expect(await readBuiltInRows(app.db)).toHaveLength(4);
+    expect(await readBuiltInRows(app.db)).toHaveLength(7);
   });
 
   it('imports nothing twice', async () => {
     const report = await keyward.handover.takeOver();
-    expect(report).toMatchObject({ imported: 0, kept: 2 });
-    expect(await ownKeys()).toHaveLength(2);
+    expect(report).toMatchObject({ imported: 0, kept: 5, failed: 0 });
+    expect(await ownKeys()).toHaveLength(5);
   });
 
-  it('hands live keys back when disabled, and takes them again when enabled again', async () => {
+  it('hands untouched keys back when disabled, keeps the ones an owner limited, takes them again when enabled', async () => {
+    const agent = await app.agent().login(owner, TODOS_ROLE);
+    const shortened = (await ownKeys()).find((key: any) => key.name === 'nightly');
+    await agent.resource('apiKeys').update({ filterByTk: shortened.id, values: { expiresIn: '1d' } });
+    const limitedToken = tokens.find((token) => token.endsWith(shortened.hint.slice(-4)))!;
+    const otherToken = tokens.find((token) => token !== limitedToken)!;
+
     await keyward.beforeDisable();
-    expect(await ownKeys()).toHaveLength(0);
-    expect(await isBlockedForHost(tokens[0])).toBe(false);
-    expect(await readBuiltInRows(app.db)).toHaveLength(4);
+    expect((await ownKeys()).map((key: any) => key.id)).toEqual([shortened.id]);
+    expect(await isBlockedForHost(otherToken)).toBe(false);
+    expect(await isBlockedForHost(limitedToken)).toBe(true);
+    expect(await readBuiltInRows(app.db)).toHaveLength(7);
+
     await keyward.afterEnable();
-    expect(await ownKeys()).toHaveLength(2);
-    expect((await todos(tokens[1])).status).toBe(200);
+    expect(await ownKeys()).toHaveLength(5);
+    expect((await todos(otherToken)).status).toBe(200);
+    expect(await isBlockedForHost(otherToken)).toBe(true);
   });
 
   it('erases the plain-text copies on request, and the keys keep working', async () => {
     const res = await (await admin()).resource(HANDOVER_RESOURCE).erase();
     expect(res.status).toBe(200);
-    expect(res.body.data).toEqual({ erased: 2 });
+    expect(res.body.data).toEqual({ erased: 5 });
     expect((await readBuiltInRows(app.db)).map((row) => row.name).sort()).toEqual(['expired', 'revoked']);
     expect((await (await admin()).resource(HANDOVER_RESOURCE).get()).body.data).toEqual({ pending: false });
     expect((await todos(tokens[0])).status).toBe(200);

@@ -1,6 +1,12 @@
 import type { Plugin } from '@nocobase/server';
 import { BUILT_IN_PLUGIN } from '../../constants';
-import { countPlaintextCopies, erasePlaintextCopies, handBackBuiltInKeys, importBuiltInKeys } from './built-in-keys';
+import {
+  countPlaintextCopies,
+  erasePlaintextCopies,
+  handBackBuiltInKeys,
+  importBuiltInKeys,
+  type TokenService,
+} from './built-in-keys';
 
 /** What the settings page tells an administrator, once, about the takeover. */
 export interface HandoverNotice {
@@ -9,6 +15,8 @@ export interface HandoverNotice {
   importedAt?: string;
   imported?: number;
   skipped?: number;
+  /** Live keys that could not be imported, and were blocked. */
+  failed?: number;
   /** Imported keys whose token the built-in's table still holds in plain text. */
   plaintextCopies?: number;
 }
@@ -17,6 +25,7 @@ interface StoredReport {
   importedAt: string;
   imported: number;
   skipped: number;
+  failed: number;
   acknowledged: boolean;
 }
 
@@ -38,22 +47,32 @@ export class Handover {
    */
   async takeOver() {
     await this.switchOffBuiltIn();
-    const report = await importBuiltInKeys(this.app.db, this.app.authManager.jwt as any);
-    if (report.imported > 0) {
+    const report = await importBuiltInKeys(this.app.db, this.tokens, (row, error) =>
+      this.app.log.error(`Keyward could not import the built-in API key ${row.id}; it is blocked`, { error }),
+    );
+    if (report.imported > 0 || report.failed > 0) {
       this.app.log.info(`Keyward imported ${report.imported} API keys from the built-in plugin`, { report });
+      // Added to a notice not yet read, so no figure is lost between two runs.
+      const previous = await this.readReport();
+      const unread = previous && !previous.acknowledged ? previous : { imported: 0, failed: 0 };
       await this.saveReport({
         importedAt: new Date().toISOString(),
-        imported: report.imported,
+        imported: unread.imported + report.imported,
         skipped: report.skipped,
+        failed: (unread.failed ?? 0) + report.failed,
         acknowledged: false,
       });
     }
     return report;
   }
 
+  private get tokens() {
+    return this.app.authManager.jwt as unknown as TokenService;
+  }
+
   /** When Keyward is disabled: the built-in, enabled again, finds its keys working. */
   async handBack() {
-    const handedBack = await handBackBuiltInKeys(this.app.db);
+    const handedBack = await handBackBuiltInKeys(this.app.db, this.tokens);
     if (handedBack) {
       this.app.log.info(`Keyward handed ${handedBack} imported API keys back to the built-in plugin`);
     }

@@ -70,11 +70,19 @@ export async function watchKeyChanges(plugin: Plugin, store: KeyStore) {
   };
   const lastArgument = (args: unknown[]) => args[args.length - 1] as { transaction?: Transaction } | undefined;
 
-  // This node takes the hash from the row just written; the others reload theirs.
+  // This node takes the hash from the row just written; the others reload theirs, once for a
+  // whole import rather than once per key.
+  let importAnnounced: NodeJS.Timeout | undefined;
+  const announceImport = () => {
+    importAnnounced ??= setTimeout(() => {
+      importAnnounced = undefined;
+      announce({ imported: true });
+    }, 200);
+  };
   db.on(`${COLLECTION}.afterCreate`, (key: { get(name: string): any }, options: { transaction?: Transaction }) => {
     if (key.get('imported')) {
       store.addImported(key.get('hash'));
-      afterCommit(options, () => announce({ imported: true }));
+      afterCommit(options, announceImport);
     }
   });
   for (const event of ['afterUpdate', 'afterDestroy']) {

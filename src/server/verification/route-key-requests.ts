@@ -22,7 +22,7 @@ export function routedKey(ctx: object): string | undefined {
  */
 export function routeKeyRequests(isImported: ImportedTokenCheck) {
   return async function routeKeyRequests(ctx: Context, next: Next) {
-    if (keyInQuery(ctx)) {
+    if (keyInQuery(ctx, isImported)) {
       throwKeywardError(ctx, refusals.inQuery());
     }
     const key = presentedKey(ctx, isImported);
