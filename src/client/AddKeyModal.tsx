@@ -4,6 +4,7 @@ import React, { useEffect, useState } from 'react';
 import { EXPIRY_CHOICES, type ExpiryChoice, MAX_EXPIRY_DAYS } from '../constants';
 import { type CreatedKey, errorMessage, type KeysApi, type NewKeyValues, type RoleOption, type Translate } from './api';
 import { nameRules } from './name-rules';
+import { RestrictionFields, type RestrictionValues, toRestrictions } from './RestrictionFields';
 import { roleTitle } from './role-title';
 
 const EXPIRY_LABELS: Record<ExpiryChoice, string> = {
@@ -15,7 +16,7 @@ const EXPIRY_LABELS: Record<ExpiryChoice, string> = {
   never: 'Never',
 };
 
-interface FormValues {
+interface FormValues extends RestrictionValues {
   name: string;
   role: string;
   expiry: ExpiryChoice;
@@ -30,8 +31,8 @@ export interface AddKeyModalProps {
   onCreated(key: CreatedKey): void;
 }
 
-export function toNewKeyValues({ name, role, expiry, customDate }: FormValues): NewKeyValues {
-  const values: NewKeyValues = { name: name.trim(), role: { name: role } };
+export function toNewKeyValues({ name, role, expiry, customDate, ...restrictions }: FormValues): NewKeyValues {
+  const values: NewKeyValues = { name: name.trim(), role: { name: role }, ...toRestrictions(restrictions) };
   if (expiry === 'custom') {
     values.expiresAt = customDate!.toISOString();
   } else {
@@ -86,7 +87,7 @@ export function AddKeyModal({ open, api, t, onCancel, onCreated }: AddKeyModalPr
       onCancel={onCancel}
       destroyOnClose
     >
-      <Form form={form} layout="vertical" initialValues={{ expiry: '30d' }} preserve={false}>
+      <Form form={form} layout="vertical" initialValues={{ expiry: '30d', rateLimitWindow: 60 }} preserve={false}>
         {serverError && <Alert type="error" showIcon message={serverError} style={{ marginBottom: 16 }} />}
         <Form.Item
           name="name"
@@ -120,6 +121,7 @@ export function AddKeyModal({ open, api, t, onCancel, onCreated }: AddKeyModalPr
             message={t('A key that never expires works until you delete it. Prefer an expiry where you can.')}
           />
         )}
+        <RestrictionFields t={t} />
       </Form>
     </Modal>
   );

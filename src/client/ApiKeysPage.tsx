@@ -9,6 +9,8 @@ import { HandoverNotice } from './HandoverNotice';
 import { fromNow, keyStatus } from './key-status';
 import { OneTimeKeyModal } from './OneTimeKeyModal';
 import { RenameModal } from './RenameModal';
+import { windowLabel } from './RestrictionFields';
+import { RestrictionsModal } from './RestrictionsModal';
 import { roleTitle } from './role-title';
 
 const STATUS_COLORS = { active: 'green', disabled: 'default', expired: 'red' } as const;
@@ -29,6 +31,25 @@ function When({ date, t, empty, locale }: { date: string | null; t: Translate; e
   return <Tooltip title={dayjs(date).format('YYYY-MM-DD HH:mm')}>{fromNow(date, locale)}</Tooltip>;
 }
 
+/** A key's restrictions at a glance: addresses, rate, read-only. */
+function RestrictionTags({ apiKey, t }: { apiKey: ApiKeyRecord; t: Translate }) {
+  const { allowedIps = [], rateLimit, readOnly } = apiKey;
+  if (!allowedIps.length && !rateLimit && !readOnly) {
+    return <Typography.Text type="secondary">{t('None')}</Typography.Text>;
+  }
+  return (
+    <Space size={[0, 4]} wrap>
+      {allowedIps.length > 0 && (
+        <Tooltip title={allowedIps.join(', ')}>
+          <Tag>{t('{{count}} IPs', { count: allowedIps.length })}</Tag>
+        </Tooltip>
+      )}
+      {rateLimit && <Tag>{`${rateLimit.limit} ${windowLabel(rateLimit.windowSeconds, t)}`}</Tag>}
+      {readOnly && <Tag color="blue">{t('Read-only')}</Tag>}
+    </Space>
+  );
+}
+
 /** Settings → API keys: the signed-in user's keys, and the way to add one. */
 export function ApiKeysPage({ api, t, apiBaseUrl, locale }: ApiKeysPageProps) {
   const [page, setPage] = useState({ current: 1, pageSize: 20 });
@@ -39,6 +60,7 @@ export function ApiKeysPage({ api, t, apiBaseUrl, locale }: ApiKeysPageProps) {
   const [adding, setAdding] = useState(false);
   const [created, setCreated] = useState<CreatedKey | null>(null);
   const [renaming, setRenaming] = useState<ApiKeyRecord | null>(null);
+  const [restricting, setRestricting] = useState<ApiKeyRecord | null>(null);
 
   const load = useCallback(async () => {
     setLoading(true);
@@ -97,6 +119,7 @@ export function ApiKeysPage({ api, t, apiBaseUrl, locale }: ApiKeysPageProps) {
           <When date={key.expiresAt} t={t} empty="" locale={locale} />
         ),
     },
+    { title: t('Restrictions'), key: 'restrictions', render: (_, key) => <RestrictionTags apiKey={key} t={t} /> },
     { title: t('Last used'), dataIndex: 'lastUsedAt', render: (date: string | null) => <When date={date} t={t} empty="Never used" locale={locale} /> },
     {
       title: t('Status'),
@@ -116,6 +139,9 @@ export function ApiKeysPage({ api, t, apiBaseUrl, locale }: ApiKeysPageProps) {
           </Button>
           <Button type="link" size="small" onClick={() => setRenaming(key)}>
             {t('Rename')}
+          </Button>
+          <Button type="link" size="small" onClick={() => setRestricting(key)}>
+            {t('Restrictions')}
           </Button>
           <Popconfirm
             title={t('Delete this API key?')}
@@ -183,6 +209,16 @@ export function ApiKeysPage({ api, t, apiBaseUrl, locale }: ApiKeysPageProps) {
         }}
       />
       <OneTimeKeyModal createdKey={created} apiBaseUrl={apiBaseUrl} t={t} onClose={() => setCreated(null)} />
+      <RestrictionsModal
+        apiKey={restricting}
+        t={t}
+        onCancel={() => setRestricting(null)}
+        onSave={async (restrictions) => {
+          await api.update(restricting!.id, restrictions);
+          setRestricting(null);
+          await load();
+        }}
+      />
       <RenameModal
         name={renaming?.name ?? null}
         t={t}

@@ -18,6 +18,16 @@ export interface ApiKeyRecord {
   /** Taken over from the built-in "Auth: API keys" plugin. */
   imported?: boolean;
   lastUsedAt: string | null;
+  allowedIps?: string[];
+  rateLimit?: Restrictions['rateLimit'];
+  readOnly?: boolean;
+}
+
+/** What a key may be limited to, beyond its role. */
+export interface Restrictions {
+  allowedIps: string[];
+  rateLimit: { limit: number; windowSeconds: number } | null;
+  readOnly: boolean;
 }
 
 /** What the server says, once, about the keys taken over from the built-in plugin. */
@@ -33,7 +43,7 @@ export interface CreatedKey extends ApiKeyRecord {
   token: string;
 }
 
-export interface NewKeyValues {
+export interface NewKeyValues extends Partial<Restrictions> {
   name: string;
   role: { name: string };
   expiresIn?: string;
@@ -48,7 +58,7 @@ export interface KeyPage {
 export interface KeysApi {
   list(page: number, pageSize: number): Promise<KeyPage>;
   create(values: NewKeyValues): Promise<CreatedKey>;
-  update(id: number, values: Partial<Pick<ApiKeyRecord, 'name' | 'enabled'>>): Promise<void>;
+  update(id: number, values: Partial<Pick<ApiKeyRecord, 'name' | 'enabled'> & Restrictions>): Promise<void>;
   destroy(id: number): Promise<void>;
   /** The signed-in user's roles, the pseudo-roles left out. */
   roles(): Promise<RoleOption[]>;

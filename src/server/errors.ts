@@ -7,10 +7,12 @@ export class KeywardError extends Error {
   readonly logLevel = 'warn';
 
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 405,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 429,
     readonly code: ErrorCode,
     message: string,
     readonly params: Record<string, unknown> = {},
+    /** Sent with the refusal, such as `Retry-After`. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -26,6 +28,7 @@ export function translatedMessage(ctx: Context, error: KeywardError): string {
  * code of the host's that wraps it) still answers with its status, code and translated message.
  */
 export function renderKeywardError(error: KeywardError, ctx: Context) {
+  ctx.set(error.headers);
   ctx.status = error.status;
   ctx.body = { errors: [{ message: translatedMessage(ctx, error), code: error.code }] };
 }
@@ -33,8 +36,13 @@ export function renderKeywardError(error: KeywardError, ctx: Context) {
 /** Renders as `{"errors":[{"message","code"}]}` through the host's error handler. */
 export function throwKeywardError(ctx: Context, error: KeywardError): never {
   const message = translatedMessage(ctx, error);
+  // Set now for the host's error handler, and on the error for Koa's own, which resets headers.
+  // (The host's ACL also runs its middlewares on stand-in contexts that have no `set`.)
+  if (Object.keys(error.headers).length) {
+    ctx.set(error.headers);
+  }
   // warn, not error: a refused key is expected traffic, and nothing here carries the key itself.
-  return ctx.throw(error.status, { message, code: error.code, logLevel: 'warn' }) as never;
+  return ctx.throw(error.status, { message, code: error.code, logLevel: 'warn', headers: error.headers }) as never;
 }
 
 export const refusals = {
@@ -79,6 +87,24 @@ export const refusals = {
       403,
       ErrorCode.CONFIGURATION_REFUSED,
       "A request made with an API key works on data; it cannot change the app's configuration (plugins, collections, users and roles, permissions, interface, workflows, SQL, settings).",
+    ),
+  ipNotAllowed: () => new KeywardError(403, ErrorCode.IP_NOT_ALLOWED, 'This API key may not be used from this address.'),
+  readOnly: () => new KeywardError(403, ErrorCode.READ_ONLY, 'This API key is read-only: it may only read.'),
+  rateLimited: (seconds = 1) =>
+    new KeywardError(
+      429,
+      ErrorCode.RATE_LIMITED,
+      'This API key is over its rate limit; try again in {{seconds}} seconds.',
+      { seconds },
+      { 'Retry-After': String(seconds) },
+    ),
+  tooManyFailures: (seconds = 1) =>
+    new KeywardError(
+      429,
+      ErrorCode.TOO_MANY_FAILURES,
+      'Too many refused API keys from this address; try again in {{seconds}} seconds.',
+      { seconds },
+      { 'Retry-After': String(seconds) },
     ),
   badInput: (message: string, params?: Record<string, unknown>) =>
     new KeywardError(400, ErrorCode.BAD_INPUT, message, params),

@@ -20,6 +20,9 @@ import { refuseFieldsToKeys } from './restrictions/no-fields-to-keys';
 import { restrictKeyRequests } from './restrictions/restrict-key-requests';
 import { pinKeyRole } from './restrictions/pin-key-role';
 import { routeKeyRequests } from './verification/route-key-requests';
+import { FailureFlood, maxFailuresFromEnv } from './verification/failure-flood';
+import { trustedProxiesFromEnv } from './restrictions/client-address';
+import { counterFor, RateLimiter } from './restrictions/rate-limit';
 import { guardHandover, HANDOVER_ACTIONS, handoverActions } from './handover/actions';
 import { Handover } from './handover/handover';
 
@@ -50,7 +53,13 @@ export class PluginKeywardServer extends Plugin {
     this.tracker = new LastUsedTracker(this.db, undefined, (error) =>
       this.app.log.warn('API key lastUsedAt not written; retried at the next flush', { error }),
     );
-    const options: KeyAuthOptions = { store: this.store, tracker: this.tracker };
+    const options: KeyAuthOptions = {
+      store: this.store,
+      tracker: this.tracker,
+      limiter: new RateLimiter(counterFor(this.app), `${this.app.name}:keyward:rate`),
+      flood: new FailureFlood(maxFailuresFromEnv()),
+      trustedProxies: trustedProxiesFromEnv(),
+    };
 
     this.app.authManager.registerTypes(AUTH_TYPE, {
       auth: KeyAuth,

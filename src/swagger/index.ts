@@ -6,7 +6,9 @@
  */
 import { COLLECTION, ErrorCode, KEY_HEADER, KEY_PREFIX, MAX_EXPIRY_DAYS, NAME_MAX_LENGTH } from '../constants';
 import { type KeywardError, refusals } from '../server/errors';
+import { MAX_ALLOWED_IPS } from '../server/restrictions/allowed-ips';
 import { LISTABLE_COLUMNS } from '../server/restrictions/list-query';
+import { MAX_RATE_LIMIT, MAX_RATE_WINDOW_SECONDS } from '../server/restrictions/rate-limit';
 
 type Schema = Record<string, unknown>;
 type Action = 'list' | 'get' | 'create' | 'update' | 'destroy';
@@ -34,6 +36,7 @@ const COLUMN_DOCS: Record<string, Schema> = {
   expiresAt: { nullable: true, description: '`null`: never expires.' },
   enabled: { example: true },
   imported: { example: false, description: 'Taken over from the built-in "Auth: API keys" plugin.' },
+  readOnly: { example: false, description: 'The key may only read within its role.' },
   lastUsedAt: { nullable: true, description: 'Updated at most once a minute.' },
   createdById: { example: 1, description: 'The owner.' },
 };
@@ -58,6 +61,10 @@ const REFUSALS: Record<string, KeywardError> = {
   [ErrorCode.ROLE_NOT_FOUND]: refusals.roleNotFound(),
   [ErrorCode.NOT_FOUND]: refusals.notFound(),
   [ErrorCode.METHOD_NOT_ALLOWED]: refusals.methodNotAllowed(),
+  [ErrorCode.IP_NOT_ALLOWED]: refusals.ipNotAllowed(),
+  [ErrorCode.RATE_LIMITED]: refusals.rateLimited(42),
+  [ErrorCode.READ_ONLY]: refusals.readOnly(),
+  [ErrorCode.TOO_MANY_FAILURES]: refusals.tooManyFailures(42),
 };
 
 /** When each code is answered; `API_KEY_BAD_INPUT` is told per action. */
@@ -73,6 +80,10 @@ const WHEN: Record<string, string> = {
   [ErrorCode.ROLE_NOT_FOUND]: '`role` is not one of your roles',
   [ErrorCode.NOT_FOUND]: '`filterByTk` is not one of your keys',
   [ErrorCode.METHOD_NOT_ALLOWED]: 'sent as a `GET`; use `POST`',
+  [ErrorCode.IP_NOT_ALLOWED]: 'the key has `allowedIps` and the request comes from elsewhere',
+  [ErrorCode.RATE_LIMITED]: 'the key is over its `rateLimit` in this window; `Retry-After` says when to try again',
+  [ErrorCode.READ_ONLY]: 'a read-only key asked for a write',
+  [ErrorCode.TOO_MANY_FAILURES]: 'too many refused keys came from this address in the last minute; `Retry-After` says when',
 };
 
 const BAD_INPUT: Record<Action, { when: string; message: string }> = {
@@ -82,11 +93,11 @@ const BAD_INPUT: Record<Action, { when: string; message: string }> = {
   },
   get: { when: 'a missing or malformed `filterByTk`', message: 'filterByTk must name one or more API keys by id.' },
   create: {
-    when: 'a missing or too long name, a name you already use, a missing or bad expiry',
+    when: 'a missing or too long name, a name you already use, a missing or bad expiry, a bad restriction',
     message: 'Name is required.',
   },
   update: {
-    when: 'a bad `filterByTk`, name, `enabled` or expiry, a later expiry than the current one, a change of role or owner',
+    when: 'a bad `filterByTk`, name, `enabled`, expiry or restriction, a later expiry than the current one, a change of role or owner',
     message: 'An expiry can only be brought forward; create a new key for a longer one.',
   },
   destroy: { when: 'a missing or malformed `filterByTk`', message: 'filterByTk must name one or more API keys by id.' },
@@ -101,14 +112,24 @@ const KEY_CHECKS = [
   ErrorCode.OWNER_GONE,
   ErrorCode.IN_QUERY,
   ErrorCode.ROLE_SWITCH_REFUSED,
+  ErrorCode.IP_NOT_ALLOWED,
+  ErrorCode.RATE_LIMITED,
+  ErrorCode.TOO_MANY_FAILURES,
 ];
-const WRITE_REFUSALS = [ErrorCode.MANAGED_BY_KEY, ErrorCode.METHOD_NOT_ALLOWED, ErrorCode.NOT_FOUND];
+const WRITE_REFUSALS = [ErrorCode.MANAGED_BY_KEY, ErrorCode.READ_ONLY, ErrorCode.METHOD_NOT_ALLOWED, ErrorCode.NOT_FOUND];
 
 /** The codes each action can answer. */
 export const ACTION_ERRORS: Record<Action, string[]> = {
   list: [ErrorCode.BAD_INPUT, ...KEY_CHECKS],
   get: [ErrorCode.BAD_INPUT, ErrorCode.NOT_FOUND, ...KEY_CHECKS],
-  create: [ErrorCode.BAD_INPUT, ErrorCode.ROLE_NOT_FOUND, ErrorCode.MANAGED_BY_KEY, ErrorCode.METHOD_NOT_ALLOWED, ...KEY_CHECKS],
+  create: [
+    ErrorCode.BAD_INPUT,
+    ErrorCode.ROLE_NOT_FOUND,
+    ErrorCode.MANAGED_BY_KEY,
+    ErrorCode.READ_ONLY,
+    ErrorCode.METHOD_NOT_ALLOWED,
+    ...KEY_CHECKS,
+  ],
   update: [ErrorCode.BAD_INPUT, ...WRITE_REFUSALS, ...KEY_CHECKS],
   destroy: [ErrorCode.BAD_INPUT, ...WRITE_REFUSALS, ...KEY_CHECKS],
 };
@@ -169,6 +190,26 @@ const expiresIn = {
     { type: 'string', example: '30d' },
   ],
   example: '30d',
+};
+/** The restrictions create and update take, and every answer carries. */
+const restrictions = {
+  allowedIps: {
+    type: 'array',
+    items: { type: 'string' },
+    maxItems: MAX_ALLOWED_IPS,
+    description: 'IPv4/IPv6 addresses and CIDR ranges the key may be used from; `[]`: any.',
+    example: ['203.0.113.7', '10.0.0.0/8', '2001:db8::/32'],
+  },
+  rateLimit: {
+    type: 'object',
+    nullable: true,
+    description: 'Requests per window, counted in fixed windows; `null`: no limit.',
+    properties: {
+      limit: { type: 'integer', minimum: 1, maximum: MAX_RATE_LIMIT },
+      windowSeconds: { type: 'integer', minimum: 1, maximum: MAX_RATE_WINDOW_SECONDS },
+    },
+    example: { limit: 100, windowSeconds: 60 },
+  },
 };
 const expiresAt = {
   type: 'string',
@@ -334,6 +375,7 @@ export default {
           ...Object.fromEntries(
             Object.entries(LISTABLE_COLUMNS).map(([column, type]) => [column, { ...COLUMN_TYPES[type], ...COLUMN_DOCS[column] }]),
           ),
+          ...restrictions,
           role: {
             type: 'object',
             nullable: true,
@@ -373,6 +415,8 @@ export default {
           },
           expiresIn,
           expiresAt,
+          ...restrictions,
+          readOnly: { type: 'boolean', description: 'The key may only read within its role.' },
         },
         example: { name: 'nightly export', role: { name: 'todos_api_role' }, expiresIn: '30d' },
       },
@@ -384,6 +428,8 @@ export default {
           enabled: { type: 'boolean' },
           expiresIn,
           expiresAt,
+          ...restrictions,
+          readOnly: { type: 'boolean' },
         },
         example: { name: 'nightly export (old)', enabled: false, expiresIn: '1d' },
       },

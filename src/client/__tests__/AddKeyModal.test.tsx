@@ -70,7 +70,14 @@ describe('AddKeyModal', () => {
     await choose('Role', 'To Dos API Role');
     fireEvent.click(screen.getByText('Submit'));
     await waitFor(() => expect(onCreated).toHaveBeenCalled());
-    expect(api.create).toHaveBeenCalledWith({ name: 'ci script', role: { name: 'todos-api' }, expiresIn: '30d' });
+    expect(api.create).toHaveBeenCalledWith({
+      name: 'ci script',
+      role: { name: 'todos-api' },
+      expiresIn: '30d',
+      allowedIps: [],
+      rateLimit: null,
+      readOnly: false,
+    });
     expect(onCreated.mock.calls[0][0].token).toBe('keyward_SECRET');
   });
 
@@ -84,5 +91,34 @@ describe('AddKeyModal', () => {
     fireEvent.click(screen.getByText('Submit'));
     await waitFor(() => expect(screen.getByRole('alert').textContent).toContain('Role not found'));
     expect(onCreated).not.toHaveBeenCalled();
+  });
+
+  it('checks allowed IPs as they are typed, and sends the restrictions', async () => {
+    const { api } = renderModal();
+    fireEvent.change(screen.getByPlaceholderText('What will use this key?'), { target: { value: 'dashboard' } });
+    await waitFor(() => expect(api.roles).toHaveBeenCalled());
+    await choose('Role', 'To Dos API Role');
+    const ips = (screen.getByText('Allowed IPs').closest('.ant-form-item') as HTMLElement).querySelector('input')!;
+    for (const entry of ['203.0.113.7', '2001:db8::/32', '10.0.0.0/33']) {
+      fireEvent.change(ips, { target: { value: entry } });
+      fireEvent.keyDown(ips, { key: 'Enter', keyCode: 13 });
+    }
+    await waitFor(() => expect(screen.getByText('10.0.0.0/33 is not an IP address or a CIDR range.')).toBeTruthy());
+    fireEvent.click(screen.getByText('Submit'));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(api.create).not.toHaveBeenCalled();
+
+    // Remove the bad entry, then set a limit of 100 a minute and read-only.
+    const bad = screen.getByTitle('10.0.0.0/33');
+    fireEvent.click(bad.querySelector('.ant-select-selection-item-remove')!);
+    fireEvent.change(screen.getByPlaceholderText('Requests'), { target: { value: '100' } });
+    fireEvent.click(screen.getByText('Read-only'));
+    fireEvent.click(screen.getByText('Submit'));
+    await waitFor(() => expect(api.create).toHaveBeenCalled());
+    expect(api.create.mock.calls[0][0]).toMatchObject({
+      allowedIps: ['203.0.113.7', '2001:db8::/32'],
+      rateLimit: { limit: 100, windowSeconds: 60 },
+      readOnly: true,
+    });
   });
 });

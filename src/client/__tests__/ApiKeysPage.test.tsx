@@ -96,4 +96,27 @@ describe('ApiKeysPage', () => {
     expect(screen.queryByText(/were taken over/)).toBeNull();
     expect(screen.queryByText('Imported')).toBeNull();
   });
+
+  it('shows each key’s restrictions at a glance and edits them', async () => {
+    const api = fakeApi([
+      key({ id: 8, name: 'narrow', allowedIps: ['10.0.0.0/8', '203.0.113.7'], rateLimit: { limit: 100, windowSeconds: 60 }, readOnly: true }),
+      key({ id: 9, name: 'wide', allowedIps: [], rateLimit: null, readOnly: false }),
+    ]);
+    render(<ApiKeysPage api={api} t={t} apiBaseUrl={apiBaseUrl} />);
+    await waitFor(() => expect(screen.getByText('narrow')).toBeTruthy());
+    expect(within(row('narrow')).getByText('2 IPs')).toBeTruthy();
+    expect(within(row('narrow')).getByText('100 per minute')).toBeTruthy();
+    expect(within(row('narrow')).getByText('Read-only')).toBeTruthy();
+    expect(within(row('wide')).getByText('None')).toBeTruthy();
+    fireEvent.click(within(row('narrow')).getByText('Restrictions'));
+    await waitFor(() => expect(screen.getByText('Restrictions: narrow')).toBeTruthy());
+    fireEvent.click(screen.getByText('Save'));
+    await waitFor(() =>
+      expect(api.update).toHaveBeenCalledWith(8, {
+        allowedIps: ['10.0.0.0/8', '203.0.113.7'],
+        rateLimit: { limit: 100, windowSeconds: 60 },
+        readOnly: true,
+      }),
+    );
+  });
 });

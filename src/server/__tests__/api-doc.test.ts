@@ -132,8 +132,16 @@ describe('NocoBase API documentation plugin', () => {
     expect(fields.schema.items.enum).toEqual(Object.keys(LISTABLE_COLUMNS));
 
     const schemas = doc.components.schemas;
-    expect(Object.keys(schemas.KeywardApiKey.properties)).toEqual([...Object.keys(LISTABLE_COLUMNS), 'role']);
-    expect(Object.keys(schemas.KeywardApiKeyCreate.properties)).toEqual(['name', 'role', 'expiresIn', 'expiresAt']);
+    expect(Object.keys(schemas.KeywardApiKey.properties)).toEqual([...Object.keys(LISTABLE_COLUMNS), 'allowedIps', 'rateLimit', 'role']);
+    expect(Object.keys(schemas.KeywardApiKeyCreate.properties)).toEqual([
+      'name',
+      'role',
+      'expiresIn',
+      'expiresAt',
+      'allowedIps',
+      'rateLimit',
+      'readOnly',
+    ]);
     expect(schemas.KeywardNewApiKey.allOf[1].properties.token).toBeDefined();
 
     for (const [action, codes] of Object.entries(ACTION_ERRORS)) {

@@ -2,9 +2,10 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import { describe, expect, it } from 'vitest';
 import { CONFIGURATION_READS } from '../restrictions/configuration';
+import { READ_ACTIONS } from '../restrictions/read-actions';
 import { SIGNED_IN_ACTIONS } from '../restrictions/signed-in-actions';
 
-/** The README's tables of signed-in actions and configuration reads are the code's, row for row. */
+/** The README's tables of signed-in actions, configuration reads and reads are the code's, row for row. */
 describe('README', () => {
   const readme = readFileSync(join(__dirname, '../../../README.md'), 'utf8');
 
@@ -13,6 +14,10 @@ describe('README', () => {
   });
 
   it.each(Object.entries(CONFIGURATION_READS))('lists the configuration read %s with its reason', (name, reason) => {
+    expect(readme).toContain(`| \`${name}\` | ${reason} |`);
+  });
+
+  it.each(Object.entries(READ_ACTIONS))('lists the read action %s with its reason', (name, reason) => {
     expect(readme).toContain(`| \`${name}\` | ${reason} |`);
   });
 });

@@ -2,7 +2,7 @@ import type { Context, Next } from '@nocobase/actions';
 import { COLLECTION } from '../../constants';
 import { KeywardError, refusals, throwKeywardError } from '../errors';
 import { requestedExpiry } from './expiry';
-import { assertNameFree, issueKey, nameClashAsBadInput, parseName, parseRoleName } from './issue-key';
+import { assertNameFree, issueKey, nameClashAsBadInput, parseName, parseRestrictions, parseRoleName } from './issue-key';
 import { isRecordId } from '../record-id';
 import { FILTER_BY_TK_MESSAGE, parseListQuery } from '../restrictions/list-query';
 
@@ -53,7 +53,9 @@ async function findOwnKey(ctx: Context, id: string) {
 /** A key as our actions answer it: its columns (never the hash) and its role's name and title. */
 function present(key: Model, role: Model | null = key.get('role')) {
   const { role: _role, ...columns } = key.toJSON();
-  return { ...columns, role: role ? { name: role.get('name'), title: role.get('title') } : null };
+  // Keys made before restrictions existed, or imported, keep no list: any address.
+  const allowedIps = 'allowedIps' in columns ? { allowedIps: columns.allowedIps ?? [] } : {};
+  return { ...columns, ...allowedIps, role: role ? { name: role.get('name'), title: role.get('title') } : null };
 }
 
 export const list = handle(async (ctx) => {
@@ -100,7 +102,7 @@ export const update = handle(async (ctx) => {
   if ((roleName !== undefined && roleName !== key.get('roleName')) || ownerChange) {
     throw refusals.badInput('The role and owner of an API key cannot be changed; create a new key instead.');
   }
-  const changes: Values = {};
+  const changes: Values = { ...parseRestrictions(values) };
   if (values.name !== undefined) {
     changes.name = parseName(values.name);
     await assertNameFree(ctx.db, ownerId(ctx), changes.name as string, id);

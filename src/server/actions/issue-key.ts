@@ -4,6 +4,8 @@ import { COLLECTION, NAME_MAX_LENGTH } from '../../constants';
 import { refusals } from '../errors';
 import { generateKey, hashKey, keyHint } from '../verification/key-format';
 import { requestedExpiry } from './expiry';
+import { parseAllowedIps } from '../restrictions/allowed-ips';
+import { parseRateLimit } from '../restrictions/rate-limit';
 
 type Values = Record<string, unknown>;
 type Id = number | string;
@@ -50,6 +52,30 @@ export async function nameClashAsBadInput<T>(write: () => Promise<T>): Promise<T
   }
 }
 
+export interface Restrictions {
+  allowedIps: string[];
+  rateLimit: { limit: number; windowSeconds: number } | null;
+  readOnly: boolean;
+}
+
+/** The restriction fields the values name, checked; the others from `defaults` (when given). */
+export function parseRestrictions(values: Values, defaults?: Restrictions): Partial<Restrictions> {
+  const parsed: Partial<Restrictions> = { ...defaults };
+  if (values.allowedIps !== undefined) {
+    parsed.allowedIps = parseAllowedIps(values.allowedIps);
+  }
+  if (values.rateLimit !== undefined) {
+    parsed.rateLimit = parseRateLimit(values.rateLimit);
+  }
+  if (values.readOnly !== undefined) {
+    if (typeof values.readOnly !== 'boolean') {
+      throw refusals.badInput('readOnly must be true or false.');
+    }
+    parsed.readOnly = values.readOnly;
+  }
+  return parsed;
+}
+
 /**
  * Makes a key for one of the owner's roles, as `apiKeys:create` and the `generate-api-key`
  * command ask: the same checks, the same refusals. Returns the one copy of the key there is.
@@ -65,6 +91,7 @@ export async function issueKey(db: Database, ownerId: Id, values: Values, contex
   if (expiresAt === undefined) {
     throw refusals.badExpiresIn();
   }
+  const restrictions = parseRestrictions(values, { allowedIps: [], rateLimit: null, readOnly: false });
   await assertNameFree(db, ownerId, name);
   const token = generateKey();
   const key: Model = await nameClashAsBadInput(() =>
@@ -76,6 +103,7 @@ export async function issueKey(db: Database, ownerId: Id, values: Values, contex
         hint: keyHint(token),
         expiresAt,
         enabled: true,
+        ...restrictions,
       },
       // The collection's createdBy field takes the owner from the request; a command has none.
       context: context ?? { state: { currentUser: { id: ownerId } } },

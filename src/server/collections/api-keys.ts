@@ -32,6 +32,12 @@ export default defineCollection({
     { name: 'enabled', type: 'boolean', allowNull: false, defaultValue: true, interface: 'checkbox' },
     // Taken over from the built-in plugin: the key is its JWT, and its hint starts `eyJ`.
     { name: 'imported', type: 'boolean', allowNull: false, defaultValue: false, interface: 'checkbox' },
+    // Restrictions narrower than the role: where from, how often, and reads only. No default on
+    // the JSON columns: SQLite's sync would see one as changed each time and rebuild the table,
+    // dropping the (owner, name) index. A missing list means any address.
+    { name: 'allowedIps', type: 'json', allowNull: true },
+    { name: 'rateLimit', type: 'json', allowNull: true },
+    { name: 'readOnly', type: 'boolean', allowNull: false, defaultValue: false, interface: 'checkbox' },
     { name: 'lastUsedAt', type: 'date', allowNull: true, interface: 'datetime' },
   ],
 });

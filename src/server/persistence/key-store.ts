@@ -1,5 +1,8 @@
 import type Database from '@nocobase/database';
 import { LRUCache } from 'lru-cache';
+import type { BlockList } from 'net';
+import { compileAllowedIps } from '../restrictions/allowed-ips';
+import type { RateLimit } from '../restrictions/rate-limit';
 import { COLLECTION } from '../../constants';
 import { hashKey } from '../verification/key-format';
 import { HASH_LOOKUP } from './hash-column-guard';
@@ -14,6 +17,10 @@ export interface KeyRecord {
   /** The owner as the host keeps `ctx.state.currentUser`, or null once the user is gone. */
   user: Record<string, unknown> | null;
   ownerHasRole: boolean;
+  /** Null when any address may use the key. */
+  allowedIps: BlockList | null;
+  rateLimit: RateLimit | null;
+  readOnly: boolean;
 }
 
 export interface KeyStoreOptions {
@@ -90,7 +97,7 @@ export class KeyStore {
     const row = await this.db.getModel(COLLECTION).findOne({
       ...{ [HASH_LOOKUP]: true },
       where: { hash },
-      attributes: ['id', 'roleName', 'expiresAt', 'enabled'],
+      attributes: ['id', 'roleName', 'expiresAt', 'enabled', 'allowedIps', 'rateLimit', 'readOnly'],
       include: [
         {
           association: 'createdBy',
@@ -115,6 +122,9 @@ export class KeyStore {
       enabled: row.get('enabled') !== false,
       user: owner ? user : null,
       ownerHasRole: roles.some((role: { name: string }) => role.name === roleName),
+      allowedIps: compileAllowedIps(row.get('allowedIps')),
+      rateLimit: row.get('rateLimit') ?? null,
+      readOnly: row.get('readOnly') === true,
     };
   }
 }

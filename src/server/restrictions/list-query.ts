@@ -19,6 +19,7 @@ export const LISTABLE_COLUMNS: Readonly<Record<string, ColumnType>> = {
   expiresAt: 'date',
   enabled: 'boolean',
   imported: 'boolean',
+  readOnly: 'boolean',
   lastUsedAt: 'date',
   createdById: 'integer',
   createdAt: 'date',

@@ -9,6 +9,7 @@ export const READ_ACTIONS: Readonly<Record<string, string>> = {
   query: 'aggregates records (charts)',
   export: 'reads records into a spreadsheet',
   getFile: 'downloads a stored file',
+  check: 'says who the request acts for (auth:check)',
 };
 
 export const isReadAction = (actionName: string) => Object.prototype.hasOwnProperty.call(READ_ACTIONS, actionName);

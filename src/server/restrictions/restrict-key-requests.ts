@@ -96,6 +96,7 @@ function refuseNestedWrites(ctx: Context, isConfiguration: (path: string) => boo
 /**
  * Runs on every data source right after auth, for requests made with a key only. A key works
  * on data within its role:
+ * - a read-only key calls only the actions of the read table;
  * - an action the host allows to any signed-in user is called only if the signed-in action
  *   table says a key may (deny by default);
  * - an action of the host's configuration permissions is refused, whatever the role (raw SQL,
@@ -109,6 +110,10 @@ export function restrictKeyRequests(isConfiguration: (path: string) => boolean) 
       return next();
     }
     const { resourceName, actionName } = ctx.action;
+    // A read-only key reads, on every data source, whatever its role may write.
+    if (ctx.state.apiKey.readOnly && !isReadAction(actionName)) {
+      throwKeywardError(ctx, refusals.readOnly());
+    }
     const main = !ctx.dataSource || ctx.dataSource.name === 'main';
     const acl = ctx.dataSource?.acl ?? ctx.app.acl;
     if (allowedToAnySignedInUser(acl.allowManager as unknown as HostAllowances, resourceName, actionName)) {

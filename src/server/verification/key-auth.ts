@@ -1,13 +1,20 @@
 import { Auth } from '@nocobase/auth';
 import { KeywardError, refusals, throwKeywardError } from '../errors';
-import type { KeyStore } from '../persistence/key-store';
-import { routedKey } from './route-key-requests';
+import type { KeyRecord, KeyStore } from '../persistence/key-store';
 import type { LastUsedTracker } from '../persistence/last-used';
+import { clientAddress } from '../restrictions/client-address';
+import type { RateLimiter } from '../restrictions/rate-limit';
+import type { FailureFlood } from './failure-flood';
+import { routedKey } from './route-key-requests';
 import { verifyKey } from './verify-key';
 
 export interface KeyAuthOptions {
   store: KeyStore;
   tracker: LastUsedTracker;
+  limiter: RateLimiter;
+  flood: FailureFlood;
+  /** Reverse proxies of the app's own in front of it (`KEYWARD_TRUSTED_PROXIES`). */
+  trustedProxies: number;
 }
 
 /** The `keyward` auth type: authenticates a request by the API key it presents. */
@@ -25,17 +32,32 @@ export class KeyAuth extends Auth {
     return this.ctx.skipAuthCheck === true;
   }
 
+  /**
+   * The verification pipeline, then what needs the request: the address flood first (no lookup
+   * for an address past its refusals), the rate limit last (only a key that passed counts).
+   */
   async checkToken() {
-    const { store, tracker } = this.options as KeyAuthOptions;
-    // Undefined when a request names this authenticator without presenting a key, and when
-    // other code hands us a context of its own making.
-    const key = routedKey(this.ctx);
-    let record;
+    const { store, tracker, flood, trustedProxies } = this.options as KeyAuthOptions;
+    const address = clientAddress(this.ctx, trustedProxies);
+    let record: KeyRecord;
     try {
-      if (!key) {
-        throw refusals.invalid();
+      const retryIn = flood.blockedFor(address);
+      if (retryIn) {
+        throw refusals.tooManyFailures(retryIn);
       }
-      record = await verifyKey(key, store, { requestedRole: this.ctx.get('X-Role') || undefined });
+      // Undefined when a request names this authenticator without presenting a key, and when
+      // other code hands us a context of its own making.
+      const key = routedKey(this.ctx);
+      try {
+        if (!key) {
+          throw refusals.invalid();
+        }
+        record = await verifyKey(key, store, { requestedRole: this.ctx.get('X-Role') || undefined, address });
+      } catch (error) {
+        flood.record(address);
+        throw error;
+      }
+      await this.limitRate(record);
     } catch (error) {
       if (error instanceof KeywardError) {
         throwKeywardError(this.ctx, error);
@@ -43,13 +65,30 @@ export class KeyAuth extends Auth {
       throw error;
     }
     tracker.touch(record.id);
-    this.ctx.state.apiKey = { id: record.id, roleName: record.roleName };
+    this.ctx.state.apiKey = { id: record.id, roleName: record.roleName, readOnly: record.readOnly };
     // The host's role middleware reads these: the key's role, and only it.
     this.ctx.headers['x-role'] = record.roleName;
     this.ctx.state.attachRoles = [{ name: record.roleName }];
     // A copy: the host decorates currentUser per request, the cached owner must stay as it is.
     const user = { ...record.user } as any;
     return { tokenStatus: 'valid' as const, user, temp: false };
+  }
+
+  /** Counts the request; every answer to a limited key says where it stands. */
+  private async limitRate(record: KeyRecord) {
+    if (!record.rateLimit) {
+      return;
+    }
+    const { limiter } = this.options as KeyAuthOptions;
+    const decision = await limiter.take(record.id, record.rateLimit);
+    this.ctx.set({
+      'RateLimit-Limit': String(decision.limit),
+      'RateLimit-Remaining': String(decision.remaining),
+      'RateLimit-Reset': String(decision.resetSeconds),
+    });
+    if (!decision.allowed) {
+      throw refusals.rateLimited(decision.resetSeconds);
+    }
   }
 
   async check() {

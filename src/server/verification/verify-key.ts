@@ -1,4 +1,5 @@
 import { refusals } from '../errors';
+import { ipAllowed } from '../restrictions/allowed-ips';
 import { hashKey, isWellFormedKey } from './key-format';
 import type { KeyRecord, KeyStore } from '../persistence/key-store';
 
@@ -10,7 +11,7 @@ import type { KeyRecord, KeyStore } from '../persistence/key-store';
 export async function verifyKey(
   presented: string,
   store: KeyStore,
-  { requestedRole, now = Date.now() }: { requestedRole?: string; now?: number } = {},
+  { requestedRole, address = '', now = Date.now() }: { requestedRole?: string; address?: string; now?: number } = {},
 ): Promise<KeyRecord> {
   if (!isWellFormedKey(presented) && !store.isImportedToken(presented)) {
     throw refusals.invalid();
@@ -33,6 +34,9 @@ export async function verifyKey(
   }
   if (requestedRole && requestedRole !== record.roleName) {
     throw refusals.roleSwitch();
+  }
+  if (!ipAllowed(record.allowedIps, address)) {
+    throw refusals.ipNotAllowed();
   }
   return record;
 }

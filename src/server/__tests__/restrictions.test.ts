@@ -1,0 +1,207 @@
+import type { MockServer } from '@nocobase/test';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ErrorCode } from '../../constants';
+import { compileAllowedIps, ipAllowed, parseAllowedIps } from '../restrictions/allowed-ips';
+import { clientAddress } from '../restrictions/client-address';
+import { generateKey } from '../verification/key-format';
+import type PluginKeywardServer from '../plugin';
+import { createApp, createKey, setUpTodos, TODOS_ROLE, withKey } from './helpers';
+
+const code = (res: { body: any }) => res.body.errors?.[0]?.code;
+
+describe('allowed IPs, parsed and matched', () => {
+  it('takes IPv4, IPv6 and CIDR ranges, written as the client shows them', () => {
+    expect(parseAllowedIps([' 10.0.0.0/8 ', '2001:DB8::/32', '::ffff:192.0.2.1', '::1', '0.0.0.0/0'])).toEqual([
+      '10.0.0.0/8',
+      '2001:db8::/32',
+      '192.0.2.1',
+      '::1',
+      '0.0.0.0/0',
+    ]);
+    const list = compileAllowedIps(['10.0.0.0/8', '2001:db8::/32', '192.0.2.1']);
+    expect(ipAllowed(list, '10.255.255.255')).toBe(true);
+    expect(ipAllowed(list, '11.0.0.0')).toBe(false);
+    expect(ipAllowed(list, '2001:db8:ffff:ffff::1')).toBe(true);
+    expect(ipAllowed(list, '2001:db9::1')).toBe(false);
+    expect(ipAllowed(list, '192.0.2.1')).toBe(true);
+    expect(ipAllowed(list, '192.0.2.2')).toBe(false);
+    expect(ipAllowed(list, '')).toBe(false);
+    expect(ipAllowed(compileAllowedIps(['::/0']), '2001:db8::5')).toBe(true);
+    expect(ipAllowed(compileAllowedIps(['2001:db8::1/128']), '2001:db8::2')).toBe(false);
+    expect(ipAllowed(compileAllowedIps([]), '203.0.113.9')).toBe(true);
+  });
+
+  it.each([['10.0.0.0/33'], ['2001:db8::/129'], ['fe80::1%eth0'], ['10.0.0.1/8/1'], ['example.com'], ['10.0.0.0/-1'], ['1.2.3']])(
+    'refuses %s, naming it',
+    (entry) => {
+      expect(() => parseAllowedIps([entry])).toThrow(/is not an IP address or a CIDR range/);
+    },
+  );
+
+  it('reads X-Forwarded-For only as far as the trusted proxies go', () => {
+    const ctx = (forwarded: string) =>
+      ({ get: () => forwarded, req: { socket: { remoteAddress: '::ffff:10.0.0.2' } } }) as any;
+    expect(clientAddress(ctx('203.0.113.7'), 0)).toBe('10.0.0.2');
+    expect(clientAddress(ctx('198.51.100.1, 203.0.113.7'), 1)).toBe('203.0.113.7');
+    expect(clientAddress(ctx('198.51.100.1, 203.0.113.7, 10.0.0.1'), 2)).toBe('203.0.113.7');
+    expect(clientAddress(ctx(''), 1)).toBe('10.0.0.2');
+  });
+});
+
+describe('per-key restrictions', () => {
+  let app: MockServer;
+  let user: any;
+
+  beforeAll(async () => {
+    app = await createApp();
+    ({ user } = await setUpTodos(app));
+  });
+
+  afterAll(async () => {
+    await app?.destroy();
+  });
+
+  it('refuses a bad restriction at create and update with a 400 naming it', async () => {
+    const agent = await app.agent().login(user, TODOS_ROLE);
+    const create = (values: Record<string, unknown>) =>
+      agent.resource('apiKeys').create({ values: { name: `bad ${Math.random()}`, role: { name: TODOS_ROLE }, expiresIn: '30d', ...values } });
+    for (const values of [
+      { allowedIps: ['10.0.0.0/33'] },
+      { allowedIps: '10.0.0.1' },
+      { rateLimit: { limit: 0, windowSeconds: 60 } },
+      { rateLimit: { limit: 1.5, windowSeconds: 60 } },
+      { rateLimit: { limit: 10, windowSeconds: 100_000 } },
+      { rateLimit: { limit: 10, windowSeconds: 60, burst: 5 } },
+      { rateLimit: 10 },
+      { readOnly: 'yes' },
+    ]) {
+      const res = await create(values);
+      expect(res.status, JSON.stringify(values)).toBe(400);
+      expect(code(res)).toBe(ErrorCode.BAD_INPUT);
+      expect(res.body.errors[0].message).toMatch(/allowedIps|CIDR|rateLimit|readOnly/);
+    }
+    const named = await create({ allowedIps: ['127.0.0.1', 'nope'] });
+    expect(named.body.errors[0].message).toBe('nope is not an IP address or a CIDR range.');
+    const { record } = await createKey(app, user);
+    const update = await agent.resource('apiKeys').update({ filterByTk: record.id, values: { allowedIps: ['::1/200'] } });
+    expect(update.status).toBe(400);
+  });
+
+  it('answers a key only from its allowed addresses, and says so otherwise', async () => {
+    const { key, record, agent } = await createKey(app, user, { allowedIps: ['10.0.0.0/8', '2001:db8::/32'] });
+    expect(record.allowedIps).toEqual(['10.0.0.0/8', '2001:db8::/32']);
+    const refused = await withKey(app, key).get('/api/todos:list');
+    expect(refused.status).toBe(403);
+    expect(code(refused)).toBe(ErrorCode.IP_NOT_ALLOWED);
+    // A forwarded-for header is the client's own words unless the app trusts a proxy.
+    expect((await withKey(app, key, { 'X-Forwarded-For': '10.1.2.3' }).get('/api/todos:list')).status).toBe(403);
+    await agent.resource('apiKeys').update({ filterByTk: record.id, values: { allowedIps: ['127.0.0.0/8'] } });
+    expect((await withKey(app, key).get('/api/todos:list')).status).toBe(200);
+    const listed = await agent.resource('apiKeys').get({ filterByTk: record.id });
+    expect(listed.body.data).toMatchObject({ allowedIps: ['127.0.0.0/8'], rateLimit: null, readOnly: false });
+  });
+
+  it('counts a limited key per window, says where it stands, and refuses it past the limit', async () => {
+    const { key, record } = await createKey(app, user, { rateLimit: { limit: 3, windowSeconds: 2 } });
+    expect(record.rateLimit).toEqual({ limit: 3, windowSeconds: 2 });
+    // Start at the beginning of a window, so all four requests fall in it.
+    await new Promise((resolve) => setTimeout(resolve, 2000 - (Date.now() % 2000)));
+    const remaining: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await withKey(app, key).get('/api/todos:list');
+      expect(res.status).toBe(200);
+      expect(res.headers['ratelimit-limit']).toBe('3');
+      remaining.push(res.headers['ratelimit-remaining']);
+    }
+    expect(remaining).toEqual(['2', '1', '0']);
+    const over = await withKey(app, key).get('/api/todos:list');
+    expect(over.status).toBe(429);
+    expect(code(over)).toBe(ErrorCode.RATE_LIMITED);
+    expect(Number(over.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(Number(over.headers['retry-after'])).toBeLessThanOrEqual(2);
+    expect(over.headers['ratelimit-remaining']).toBe('0');
+    await new Promise((resolve) => setTimeout(resolve, Number(over.headers['ratelimit-reset']) * 1000));
+    expect((await withKey(app, key).get('/api/todos:list')).status).toBe(200);
+  });
+
+  it('sends no rate headers for a key without a limit', async () => {
+    const { key } = await createKey(app, user);
+    const res = await withKey(app, key).get('/api/todos:list');
+    expect(res.headers).not.toHaveProperty('ratelimit-limit');
+  });
+
+  it('lets a read-only key read within its role and nothing else, until the owner lifts it', async () => {
+    const { key, record, agent } = await createKey(app, user, { readOnly: true });
+    expect((await withKey(app, key).get('/api/todos:list')).status).toBe(200);
+    expect((await withKey(app, key).get('/api/todos:get?filterByTk=1')).status).toBe(200);
+    expect((await withKey(app, key).get('/api/auth:check')).status).toBe(200);
+    for (const action of ['todos:create', 'todos:update?filterByTk=1', 'todos:destroy?filterByTk=1', 'todos:firstOrCreate', 'todos:move']) {
+      const res = await withKey(app, key).post(`/api/${action}`).send({ title: 'x' });
+      expect(res.status, action).toBe(403);
+      expect(code(res), action).toBe(ErrorCode.READ_ONLY);
+    }
+    expect(await app.db.getRepository('todos').count()).toBe(3);
+    await agent.resource('apiKeys').update({ filterByTk: record.id, values: { readOnly: false } });
+    expect((await withKey(app, key).post('/api/todos:create').send({ title: 'now' })).status).toBe(200);
+  });
+});
+
+describe('behind a trusted proxy', () => {
+  let app: MockServer;
+  let user: any;
+
+  beforeAll(async () => {
+    vi.stubEnv('KEYWARD_TRUSTED_PROXIES', '1');
+    app = await createApp();
+    ({ user } = await setUpTodos(app));
+  });
+
+  afterAll(async () => {
+    vi.unstubAllEnvs();
+    await app?.destroy();
+  });
+
+  it('takes the address the proxy appended, never one the client wrote', async () => {
+    const { key } = await createKey(app, user, { allowedIps: ['203.0.113.7'] });
+    expect((await withKey(app, key, { 'X-Forwarded-For': '203.0.113.7' }).get('/api/todos:list')).status).toBe(200);
+    expect((await withKey(app, key, { 'X-Forwarded-For': '198.51.100.1, 203.0.113.7' }).get('/api/todos:list')).status).toBe(200);
+    const spoofed = await withKey(app, key, { 'X-Forwarded-For': '203.0.113.7, 198.51.100.1' }).get('/api/todos:list');
+    expect(code(spoofed)).toBe(ErrorCode.IP_NOT_ALLOWED);
+    expect(code(await withKey(app, key).get('/api/todos:list'))).toBe(ErrorCode.IP_NOT_ALLOWED);
+  });
+});
+
+describe('a flood of refused keys from one address', () => {
+  let app: MockServer;
+  let user: any;
+
+  beforeAll(async () => {
+    vi.stubEnv('KEYWARD_MAX_FAILURES_PER_MINUTE', '30');
+    app = await createApp();
+    ({ user } = await setUpTodos(app));
+  });
+
+  afterAll(async () => {
+    vi.unstubAllEnvs();
+    await app?.destroy();
+  });
+
+  it('costs at most 30 lookups a minute, then is answered 429 with no lookup at all', async () => {
+    const { key } = await createKey(app, user);
+    const store = (app.pm.get('@keyward/plugin-api-keys') as PluginKeywardServer).store;
+    const lookups = vi.spyOn(store as any, 'load');
+    for (let i = 0; i < 30; i++) {
+      // Forged: a valid checksum, so each one reaches the database.
+      expect(code(await withKey(app, generateKey()).get('/api/todos:list'))).toBe(ErrorCode.INVALID);
+    }
+    for (let i = 0; i < 100; i++) {
+      const res = await withKey(app, generateKey()).get('/api/todos:list');
+      expect(res.status).toBe(429);
+      expect(code(res)).toBe(ErrorCode.TOO_MANY_FAILURES);
+      expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    }
+    expect(lookups).toHaveBeenCalledTimes(30);
+    // Until the minute is over, the address gets nothing, not even with a good key.
+    expect(code(await withKey(app, key).get('/api/todos:list'))).toBe(ErrorCode.TOO_MANY_FAILURES);
+  });
+});
