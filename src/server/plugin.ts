@@ -36,6 +36,8 @@ const GENERIC_READS = ['view', 'list', 'get', 'query', 'export'];
 export class PluginKeywardServer extends Plugin {
   store!: KeyStore;
   tracker!: LastUsedTracker;
+  /** What the `keyward` authenticator is given: its store, tracker, limiter and flood guard. */
+  keyAuthOptions!: KeyAuthOptions;
   handover!: Handover;
 
   get aclSnippet() {
@@ -53,13 +55,13 @@ export class PluginKeywardServer extends Plugin {
     this.tracker = new LastUsedTracker(this.db, undefined, (error) =>
       this.app.log.warn('API key lastUsedAt not written; retried at the next flush', { error }),
     );
-    const options: KeyAuthOptions = {
+    const options: KeyAuthOptions = (this.keyAuthOptions = {
       store: this.store,
       tracker: this.tracker,
       limiter: new RateLimiter(counterFor(this.app), `${this.app.name}:keyward:rate`),
       flood: new FailureFlood(maxFailuresFromEnv()),
       trustedProxies: trustedProxiesFromEnv(),
-    };
+    });
 
     this.app.authManager.registerTypes(AUTH_TYPE, {
       auth: KeyAuth,

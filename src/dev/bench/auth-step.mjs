@@ -23,6 +23,7 @@ const { default: PluginKeyward } = require(path.join(root, 'dist/server/index.js
 const { generateKey, hashKey, keyHint } = require(path.join(root, 'dist/server/verification/key-format.js'));
 const { routeKeyRequests } = require(path.join(root, 'dist/server/verification/route-key-requests.js'));
 const { PACKAGE_NAME } = require(path.join(root, 'dist/constants.js'));
+const { FailureFlood } = require(path.join(root, 'dist/server/verification/failure-flood.js'));
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 20_000);
 const STORED = [10, 10_000, 100_000];
@@ -38,7 +39,7 @@ const app = await createMockServer({
   registerActions: true,
   resourcer: { prefix: '/api' },
 });
-const { store } = app.pm.get(PACKAGE_NAME);
+const { store, keyAuthOptions } = app.pm.get(PACKAGE_NAME);
 
 // Every statement the app sends to SQLite while `counting` is on. The once-a-minute lastUsedAt
 // flush is counted apart: it is not made by any request.
@@ -71,6 +72,17 @@ const keyModel = app.db.getCollection('apiKeys').model;
 const keyRow = (key, name) => ({ name, roleName: ROLE, hash: hashKey(key), hint: keyHint(key), enabled: true, createdById: user.id });
 const validKey = generateKey();
 await keyModel.create(keyRow(validKey, 'bench'), { hooks: false });
+// The same key with all three restrictions set: an address list, a rate limit it stays under, read-only.
+const restrictedKey = generateKey();
+await keyModel.create(
+  {
+    ...keyRow(restrictedKey, 'restricted'),
+    allowedIps: ['10.0.0.0/8', '192.168.0.0/16', '2001:db8::/32', '127.0.0.1'],
+    rateLimit: { limit: 1_000_000_000, windowSeconds: 3600 },
+    readOnly: true,
+  },
+  { hooks: false },
+);
 let stored = 1;
 async function storeKeys(total) {
   while (stored < total) {
@@ -204,6 +216,8 @@ const signIn = await fetch(`${base}auth:signIn`, {
 });
 const session = { Authorization: `Bearer ${(await signIn.json()).data.token}`, 'X-Authenticator': 'basic' };
 const keyLive = await inRequests({ Authorization: `Bearer ${validKey}` });
+const restrictedLive = await inRequests({ Authorization: `Bearer ${restrictedKey}` });
+const restrictedWhole = await inRequests({ Authorization: `Bearer ${restrictedKey}` }, { stopAfterAuth: false, count: 1000 });
 const sessionLive = await inRequests(session);
 const whole = await inRequests({ Authorization: `Bearer ${validKey}` }, { stopAfterAuth: false, count: 1000 });
 const wholeSession = await inRequests(session, { stopAfterAuth: false, count: 1000 });
@@ -212,11 +226,64 @@ printTable(
   ['credential', 'auth p50 µs', 'auth p99 µs', 'queries', 'whole todos:list p50 µs', 'queries', 'writes'],
   [
     ['Keyward key', keyLive.p50, keyLive.p99, keyLive.queries, whole.p50, whole.queries, `${whole.writes} in ${whole.count}`],
+    [
+      'key, all 3 restrictions',
+      restrictedLive.p50,
+      restrictedLive.p99,
+      restrictedLive.queries,
+      restrictedWhole.p50,
+      restrictedWhole.queries,
+      `${restrictedWhole.writes} in ${restrictedWhole.count}`,
+    ],
     ['session token', sessionLive.p50, sessionLive.p99, sessionLive.queries, wholeSession.p50, wholeSession.queries, `${wholeSession.writes} in ${wholeSession.count}`],
   ],
 );
 const flushes = keyLive.flushes + whole.flushes;
 console.log(`  (besides: ${flushes} once-a-minute lastUsedAt flush${flushes === 1 ? '' : 'es'} during the key's ${keyLive.count + whole.count} requests)`);
+
+// Restriction checks alone, on the hot path: the cached record's address list, a rate-limit
+// count in memory, the read-only flag. Timed directly, many times, from one allowed address.
+const { verifyKey } = require(path.join(root, 'dist/server/verification/verify-key.js'));
+const checkSamples = [];
+for (let i = -5000; i < 50_000; i++) {
+  const started = process.hrtime.bigint();
+  const record = await verifyKey(restrictedKey, store, { address: '127.0.0.1' });
+  keyAuthOptions.limiter.take(record.id, record.rateLimit);
+  const elapsed = Number(process.hrtime.bigint() - started) / 1000;
+  if (i >= 0) checkSamples.push(elapsed);
+}
+const plainSamples = [];
+for (let i = -5000; i < 50_000; i++) {
+  const started = process.hrtime.bigint();
+  await verifyKey(validKey, store, { address: '127.0.0.1' });
+  const elapsed = Number(process.hrtime.bigint() - started) / 1000;
+  if (i >= 0) plainSamples.push(elapsed);
+}
+const withChecks = summarize(checkSamples);
+const without = summarize(plainSamples);
+const restrictionCost = Math.max(0, withChecks.p50 - without.p50);
+console.log('\nRestriction checks (verification of a cached key, then the rate-limit count), called directly');
+printTable(
+  ['key', 'p50 µs', 'p99 µs'],
+  [
+    ['no restrictions', without.p50, without.p99],
+    ['all 3 restrictions', withChecks.p50, withChecks.p99],
+  ],
+);
+
+// A flood: 1,000 forged keys with valid checksums, from one address, over HTTP, at the default
+// threshold (30 a minute), counting the database queries they cost.
+keyAuthOptions.flood = new FailureFlood(30);
+live.stopAfterAuth = true;
+countQueries(true);
+const floodStatuses = {};
+for (let i = 0; i < 1000; i++) {
+  const status = await get({ Authorization: `Bearer ${generateKey()}` });
+  floodStatuses[status] = (floodStatuses[status] ?? 0) + 1;
+}
+countQueries(false);
+const floodQueries = queries.all - queries.flushes;
+console.log(`\nFlood: 1,000 forged, checksum-valid keys from one address: ${floodQueries} database queries; answers ${JSON.stringify(floodStatuses)}`);
 
 const small = results[10].hit.p50;
 const large = results[100_000].hit.p50;
@@ -225,6 +292,8 @@ target('≤ 20 µs p50 on a cache hit', Math.max(...STORED.map((n) => results[n]
 target('≤ 1 database query on a miss', STORED.every((n) => results[n].miss.queries <= 1), `${STORED.map((n) => results[n].miss.queries).join(' / ')} per miss`);
 target('100,000 keys within 1.2× of 10 keys', large <= small * 1.2 && results[100_000].miss.p50 <= results[10].miss.p50 * 1.2, `hit ${(large / small).toFixed(2)}×, miss ${(results[100_000].miss.p50 / results[10].miss.p50).toFixed(2)}×`);
 target('no database write per request', whole.writes === 0 && keyLive.writes === 0, `${whole.writes + keyLive.writes} writes in ${whole.count + keyLive.count} requests with the key`);
+target('restriction checks ≤ 5 µs p50, no added query or write', restrictionCost <= 5 && restrictedLive.queries === keyLive.queries && restrictedWhole.writes === 0, `${restrictionCost.toFixed(2)} µs; ${restrictedLive.queries} queries, ${restrictedWhole.writes} writes`);
+target('a flood of 1,000 forged keys ≤ 31 database queries', floodQueries <= 31, `${floodQueries} queries`);
 target('malformed keys refused with no database query', refusals['bad checksum'].queries === 0 && refusals['malformed (too short)'].queries === 0, `${refusals['bad checksum'].queries} / ${refusals['malformed (too short)'].queries} queries per refusal`);
 
 agent.destroy();

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ErrorCode } from '../../constants';
 import { compileAllowedIps, ipAllowed, parseAllowedIps } from '../restrictions/allowed-ips';
 import { clientAddress } from '../restrictions/client-address';
+import { counterFor, MemoryCounter, RateLimiter, RedisCounter } from '../restrictions/rate-limit';
 import { generateKey } from '../verification/key-format';
 import type PluginKeywardServer from '../plugin';
 import { createApp, createKey, setUpTodos, TODOS_ROLE, withKey } from './helpers';
@@ -45,6 +46,35 @@ describe('allowed IPs, parsed and matched', () => {
     expect(clientAddress(ctx('198.51.100.1, 203.0.113.7'), 1)).toBe('203.0.113.7');
     expect(clientAddress(ctx('198.51.100.1, 203.0.113.7, 10.0.0.1'), 2)).toBe('203.0.113.7');
     expect(clientAddress(ctx(''), 1)).toBe('10.0.0.2');
+  });
+});
+
+describe('the rate counter', () => {
+  it('counts in the host cache’s Redis when that is its store, atomically, expiring with the window', async () => {
+    const counts = new Map<string, number>();
+    const expiries: [string, number][] = [];
+    const client = {
+      multi() {
+        const steps: (() => unknown)[] = [];
+        const chain = {
+          incr: (key: string) => (steps.push(() => counts.set(key, (counts.get(key) ?? 0) + 1).get(key)), chain),
+          pExpire: (key: string, ms: number) => (steps.push(() => expiries.push([key, ms])), chain),
+          exec: async () => steps.map((step) => step()),
+        };
+        return chain;
+      },
+    };
+    const counter = counterFor({ cacheManager: { defaultStore: 'redis' }, cache: { store: { store: { client } } } });
+    expect(counter).toBeInstanceOf(RedisCounter);
+    const limiter = new RateLimiter(counter, 'app:keyward:rate');
+    const now = Date.UTC(2026, 0, 1, 0, 0, 30);
+    const decisions = [];
+    for (let i = 0; i < 3; i++) decisions.push(await limiter.take(7, { limit: 2, windowSeconds: 60 }, now));
+    expect(decisions.map((decision) => decision.allowed)).toEqual([true, true, false]);
+    expect(decisions[2]).toMatchObject({ limit: 2, remaining: 0, resetSeconds: 30 });
+    expect([...counts.keys()]).toEqual([`app:keyward:rate:7:60:${Math.floor(now / 60000)}`]);
+    expect(expiries[0][1]).toBe(60000);
+    expect(counterFor({ cacheManager: { defaultStore: 'memory' } })).toBeInstanceOf(MemoryCounter);
   });
 });
 

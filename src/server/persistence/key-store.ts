@@ -1,7 +1,6 @@
 import type Database from '@nocobase/database';
 import { LRUCache } from 'lru-cache';
-import type { BlockList } from 'net';
-import { compileAllowedIps } from '../restrictions/allowed-ips';
+import { type AddressList, compileAllowedIps } from '../restrictions/allowed-ips';
 import type { RateLimit } from '../restrictions/rate-limit';
 import { COLLECTION } from '../../constants';
 import { hashKey } from '../verification/key-format';
@@ -18,7 +17,7 @@ export interface KeyRecord {
   user: Record<string, unknown> | null;
   ownerHasRole: boolean;
   /** Null when any address may use the key. */
-  allowedIps: BlockList | null;
+  allowedIps: AddressList | null;
   rateLimit: RateLimit | null;
   readOnly: boolean;
 }

@@ -48,28 +48,43 @@ export function parseAllowedIps(value: unknown): string[] {
   ];
 }
 
-/** Built once per key when it is loaded into the cache: a request only asks `check`. */
-export function compileAllowedIps(entries: string[] | null | undefined): BlockList | null {
-  if (!entries?.length) {
-    return null;
-  }
-  const list = new BlockList();
-  for (const entry of entries) {
-    const [address, prefix] = entry.split('/');
-    const family = isIP(address) === 4 ? 'ipv4' : 'ipv6';
-    if (prefix === undefined) {
-      list.addAddress(address, family);
-    } else {
-      list.addSubnet(address, Number(prefix), family);
+/** The addresses one key may be used from, built once when the key is loaded into the cache. */
+export class AddressList {
+  private readonly list = new BlockList();
+  /** A key is used from few addresses: each answer is kept, so a request is a map lookup. */
+  private readonly answers = new Map<string, boolean>();
+
+  constructor(entries: string[]) {
+    for (const entry of entries) {
+      const [address, prefix] = entry.split('/');
+      const family = isIP(address) === 4 ? 'ipv4' : 'ipv6';
+      if (prefix === undefined) {
+        this.list.addAddress(address, family);
+      } else {
+        this.list.addSubnet(address, Number(prefix), family);
+      }
     }
   }
-  return list;
+
+  allows(address: string): boolean {
+    let answer = this.answers.get(address);
+    if (answer === undefined) {
+      const family = isIP(address);
+      answer = family !== 0 && this.list.check(address, family === 4 ? 'ipv4' : 'ipv6');
+      if (this.answers.size >= 256) {
+        this.answers.clear();
+      }
+      this.answers.set(address, answer);
+    }
+    return answer;
+  }
 }
 
-export function ipAllowed(list: BlockList | null, address: string): boolean {
-  if (!list) {
-    return true;
-  }
-  const family = isIP(address);
-  return family !== 0 && list.check(address, family === 4 ? 'ipv4' : 'ipv6');
+/** Null when the key may be used from any address. */
+export function compileAllowedIps(entries: string[] | null | undefined): AddressList | null {
+  return entries?.length ? new AddressList(entries) : null;
+}
+
+export function ipAllowed(list: AddressList | null, address: string): boolean {
+  return list === null || list.allows(address);
 }

@@ -3,7 +3,7 @@ import { KeywardError, refusals, throwKeywardError } from '../errors';
 import type { KeyRecord, KeyStore } from '../persistence/key-store';
 import type { LastUsedTracker } from '../persistence/last-used';
 import { clientAddress } from '../restrictions/client-address';
-import type { RateLimiter } from '../restrictions/rate-limit';
+import type { RateDecision, RateLimiter } from '../restrictions/rate-limit';
 import type { FailureFlood } from './failure-flood';
 import { routedKey } from './route-key-requests';
 import { verifyKey } from './verify-key';
@@ -57,7 +57,10 @@ export class KeyAuth extends Auth {
         flood.record(address);
         throw error;
       }
-      await this.limitRate(record);
+      const limited = this.limitRate(record);
+      if (limited) {
+        await limited;
+      }
     } catch (error) {
       if (error instanceof KeywardError) {
         throwKeywardError(this.ctx, error);
@@ -75,19 +78,22 @@ export class KeyAuth extends Auth {
   }
 
   /** Counts the request; every answer to a limited key says where it stands. */
-  private async limitRate(record: KeyRecord) {
+  private limitRate(record: KeyRecord): void | Promise<void> {
     if (!record.rateLimit) {
       return;
     }
-    const { limiter } = this.options as KeyAuthOptions;
-    const decision = await limiter.take(record.id, record.rateLimit);
+    const decision = (this.options as KeyAuthOptions).limiter.take(record.id, record.rateLimit);
+    return decision instanceof Promise ? decision.then((settled) => this.answerRate(settled)) : this.answerRate(decision);
+  }
+
+  private answerRate({ allowed, limit, remaining, resetSeconds }: RateDecision) {
     this.ctx.set({
-      'RateLimit-Limit': String(decision.limit),
-      'RateLimit-Remaining': String(decision.remaining),
-      'RateLimit-Reset': String(decision.resetSeconds),
+      'RateLimit-Limit': String(limit),
+      'RateLimit-Remaining': String(remaining),
+      'RateLimit-Reset': String(resetSeconds),
     });
-    if (!decision.allowed) {
-      throw refusals.rateLimited(decision.resetSeconds);
+    if (!allowed) {
+      throw refusals.rateLimited(resetSeconds);
     }
   }
 
