@@ -4,6 +4,8 @@
 //
 // STOCK_NOCOBASE_DIR=<folder> keeps the stock NocoBase install (about 3 minutes of npm install)
 // there between runs; by default it goes to a temporary folder, removed at the end.
+// SCREENSHOTS=<folder> also takes the README's install pictures on the way (install-upload.png,
+// install-enabled.png, install-handover.png): `SCREENSHOTS=src/docs npm run test:install`.
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,6 +23,8 @@ const KEYWARD_PAGE = '/admin/settings/keyward-api-keys';
 // Only Keyward's page says this (the built-in's page has the same title and button).
 const KEYWARD_PAGE_TEXT = 'Each key acts as you, limited to the role you pick.';
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const screenshotDir = process.env.SCREENSHOTS ? path.resolve(process.env.SCREENSHOTS) : undefined;
+const SCREENSHOT_MAX_BYTES = 200 * 1024;
 const exec = promisify(execFile);
 
 class Fatal extends Error {}
@@ -335,6 +339,72 @@ async function settingsEntriesTitled(page, baseUrl, title) {
   return page.getByRole('menuitem').filter({ hasText: new RegExp(`^\\s*${title}\\s*$`) });
 }
 
+// ─── Screenshots for the README (SCREENSHOTS=<folder>) ──────────────────────────────────────
+
+/** One picture of the page as it is, once animations and hover effects have settled. */
+async function screenshot(page, file) {
+  await page.mouse.move(1279, 799);
+  await page.waitForTimeout(800);
+  const target = path.join(screenshotDir, file);
+  await page.screenshot({ path: target });
+  const { size } = fs.statSync(target);
+  const note = size > SCREENSHOT_MAX_BYTES ? ` — over ${SCREENSHOT_MAX_BYTES / 1024} KB, too big for the README` : '';
+  console.log(`  📷 ${path.relative(process.cwd(), target)} (${Math.round(size / 1024)} KB)${note}`);
+}
+
+/** Takes a picture with a signed-in page; a failure is reported, never stops the test. */
+async function withScreenshotPage(browser, baseUrl, what, take) {
+  step(`Screenshot: ${what}…`);
+  let page;
+  try {
+    page = await signedInPage(browser, baseUrl);
+    page.setDefaultTimeout(30_000);
+    await take(page);
+  } catch (error) {
+    console.log(`  ✖ no screenshot of ${what}: ${error.message.split('\n')[0]}`);
+    results.push({ round: 'screenshots', name: `screenshot of ${what}`, ok: false, message: error.message });
+  } finally {
+    await page?.close();
+  }
+}
+
+/**
+ * Plugin manager → Add & Update → Upload plugin, with the packed plugin picked but not submitted:
+ * the upload itself then goes through pm:add, as in every run.
+ */
+function screenshotUploadDialog(browser, baseUrl, tarball) {
+  return withScreenshotPage(browser, baseUrl, 'the upload dialog', async (page) => {
+    await page.goto(`${baseUrl}/admin/pm/list`);
+    await page.getByRole('button', { name: /^Add & update$/i }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText('Upload plugin', { exact: true }).click();
+    await dialog.locator('input[type=file]').setInputFiles(tarball);
+    await dialog.getByText(path.basename(tarball)).waitFor();
+    await screenshot(page, 'install-upload.png');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+  });
+}
+
+/** The plugin manager's list searched for Keyward, its switch on; and Keyward's settings page with the one-time notice. */
+async function screenshotsAfterEnabling(browser, baseUrl) {
+  await withScreenshotPage(browser, baseUrl, 'Keyward enabled in the plugin manager', async (page) => {
+    await page.goto(`${baseUrl}/admin/pm/list`);
+    const card = (title) => page.locator('.ant-card').filter({ has: page.getByText(title, { exact: true }) });
+    await card('Auth: API keys').waitFor();
+    await page.getByPlaceholder('Search plugin').fill('Keyward');
+    await card('Auth: API keys').waitFor({ state: 'detached' });
+    await card(PLUGIN.displayName).locator('.ant-switch-checked').waitFor();
+    await screenshot(page, 'install-enabled.png');
+  });
+  await withScreenshotPage(browser, baseUrl, 'the handover notice', async (page) => {
+    await page.goto(`${baseUrl}${KEYWARD_PAGE}`);
+    await page.getByText(/API keys? (was|were) taken over from the built-in/).waitFor();
+    await page.getByRole('row', { name: new RegExp(BUILT_IN_KEY_NAME) }).getByText('Imported', { exact: true }).waitFor();
+    await screenshot(page, 'install-handover.png');
+  });
+}
+
 // ─── The checks ─────────────────────────────────────────────────────────────────────────────
 
 /** Every acceptance check; run once after enabling Keyward and again after a restart. */
@@ -451,18 +521,25 @@ async function main(workDir, stockDir) {
       return key;
     });
 
+    if (screenshotDir) {
+      fs.mkdirSync(screenshotDir, { recursive: true });
+      browser = await launchBrowser();
+    }
     const logFrom = logSize(logFile);
     const keywardKey = await phase('Uploading and enabling Keyward', async () => {
       const token = await signIn(app.baseUrl, admin.email, admin.password);
+      if (screenshotDir) await screenshotUploadDialog(browser, app.baseUrl, tarball);
       await uploadPlugin(app.baseUrl, token, tarball);
       await waitForUpload(app.baseUrl, token, logFile);
       await enablePlugin(app, token);
+      // Before anything else: the only key listed is the imported one, and the notice is pending.
+      if (screenshotDir) await screenshotsAfterEnabling(browser, app.baseUrl);
       const key = await createKey(app.baseUrl, await signIn(app.baseUrl, admin.email, admin.password), ROLE.name, 'made by Keyward');
       if (!key?.startsWith('keyward_')) throw new Fatal(`apiKeys:create did not answer a Keyward key after enabling (got ${String(key).slice(0, 12)}…)`);
       return key;
     });
 
-    browser = await launchBrowser();
+    browser ??= await launchBrowser();
     await phase('Checking the handover', () => checkHandover({ round: 'after enabling', app, browser, logFile, logFrom, builtInKey, keywardKey }));
 
     await phase('Restarting the app', async () => {
