@@ -6,6 +6,11 @@ export const NAMESPACE = PACKAGE_NAME;
 
 export const COLLECTION = 'apiKeys';
 export const TABLE = 'keywardApiKeys';
+/** Requests per key, day and outcome, for `apiKeys:usage`. */
+export const USAGE_COLLECTION = 'apiKeyUsage';
+export const USAGE_TABLE = 'keywardApiKeyUsage';
+/** Days of usage kept, and the most `apiKeys:usage` answers. */
+export const USAGE_DAYS = 90;
 /** Auth type and the built-in authenticator that uses it. */
 export const AUTH_TYPE = 'keyward';
 export const AUTHENTICATOR = 'keyward';

@@ -72,7 +72,7 @@ export const refusals = {
     new KeywardError(
       403,
       ErrorCode.ACTION_NOT_ALLOWED,
-      'API keys are managed only through apiKeys:list, get, create, update and destroy.',
+      'API keys are managed only through apiKeys:list, get, usage, create, update and destroy.',
     ),
   methodNotAllowed: () =>
     new KeywardError(405, ErrorCode.METHOD_NOT_ALLOWED, 'API keys cannot be created, changed or deleted with a GET request.'),

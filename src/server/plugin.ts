@@ -6,6 +6,9 @@ import { KeywardError, renderKeywardError } from './errors';
 import * as apiKeyActions from './actions/api-keys';
 import { watchKeyChanges } from './persistence/cache-invalidation';
 import apiKeysCollection from './collections/api-keys';
+import apiKeyUsageCollection from './collections/api-key-usage';
+import { usageAction } from './actions/usage';
+import { recordKeyUsage, UsageTracker } from './persistence/usage';
 import { KeyAuth, type KeyAuthOptions } from './verification/key-auth';
 import { deleteKeysWithOwner } from './persistence/delete-with-owner';
 import { guardHashColumn } from './persistence/hash-column-guard';
@@ -36,6 +39,7 @@ const GENERIC_READS = ['view', 'list', 'get', 'query', 'export'];
 export class PluginKeywardServer extends Plugin {
   store!: KeyStore;
   tracker!: LastUsedTracker;
+  usage!: UsageTracker;
   /** What the `keyward` authenticator is given: its store, tracker, limiter and flood guard. */
   keyAuthOptions!: KeyAuthOptions;
   handover!: Handover;
@@ -55,6 +59,9 @@ export class PluginKeywardServer extends Plugin {
     this.tracker = new LastUsedTracker(this.db, undefined, (error) =>
       this.app.log.warn('API key lastUsedAt not written; retried at the next flush', { error }),
     );
+    this.usage = new UsageTracker(this.db, undefined, (error) =>
+      this.app.log.warn('API key usage not written; retried at the next flush', { error }),
+    );
     const options: KeyAuthOptions = (this.keyAuthOptions = {
       store: this.store,
       tracker: this.tracker,
@@ -73,7 +80,7 @@ export class PluginKeywardServer extends Plugin {
 
     this.app.resourceManager.define({
       name: COLLECTION,
-      actions: { ...apiKeyActions },
+      actions: { ...apiKeyActions, usage: usageAction(this.usage, this.tracker) },
       only: Object.keys(MANAGEMENT_ACTIONS),
     });
     // Exactly the five actions: a wildcard would let other plugins' generic actions in.
@@ -112,6 +119,9 @@ export class PluginKeywardServer extends Plugin {
     // Added once `createdBy: true` has given the collection its createdById column.
     keys.addIndex({ unique: true, fields: ['createdById', 'name'] });
     guardHashColumn(keys.model);
+    const usage = this.db.collection(apiKeyUsageCollection);
+    // One row per key, day and outcome: nodes add to it, never beside it.
+    usage.addIndex({ unique: true, fields: ['keyId', 'day', 'outcome'] });
   }
 
   async load() {
@@ -153,13 +163,16 @@ export class PluginKeywardServer extends Plugin {
     await watchKeyChanges(this, this.store);
     deleteKeysWithOwner(this.db);
     refuseFieldsToKeys(this.db);
+    // Outside the host's error handler: it counts every answer as sent, refusals included.
+    this.app.use(recordKeyUsage(this.usage), { tag: 'keyward-usage', before: 'errorHandler' });
     this.app.on('afterStart', async () => {
       this.tracker.start();
+      this.usage.start();
       // Before the first sync (or the upgrade that adds the column) there is nothing to load;
       // a key left unrouted falls to the host's basic auth, which refuses it: it is blocked there.
       await this.store.loadImported().catch((error) => this.app.log.warn('Imported API keys not loaded', { error }));
     });
-    this.app.on('beforeStop', () => this.tracker.stop());
+    this.app.on('beforeStop', () => Promise.all([this.tracker.stop(), this.usage.stop()]));
   }
 }
 

@@ -4,14 +4,14 @@
  * export under its own base document (servers `/api`, the `api-key` bearer scheme, app version).
  * The codes, limits and columns come from the code that enforces them.
  */
-import { COLLECTION, ErrorCode, KEY_HEADER, KEY_PREFIX, MAX_EXPIRY_DAYS, NAME_MAX_LENGTH } from '../constants';
+import { COLLECTION, ErrorCode, KEY_HEADER, KEY_PREFIX, MAX_EXPIRY_DAYS, NAME_MAX_LENGTH, USAGE_DAYS } from '../constants';
 import { type KeywardError, refusals } from '../server/errors';
 import { MAX_ALLOWED_IPS } from '../server/restrictions/allowed-ips';
 import { LISTABLE_COLUMNS } from '../server/restrictions/list-query';
 import { MAX_RATE_LIMIT, MAX_RATE_WINDOW_SECONDS } from '../server/restrictions/rate-limit';
 
 type Schema = Record<string, unknown>;
-type Action = 'list' | 'get' | 'create' | 'update' | 'destroy';
+type Action = 'list' | 'get' | 'usage' | 'create' | 'update' | 'destroy';
 
 export const TITLE = 'Keyward: API keys';
 /** The host's bearer scheme (its base document's name): a session token or a Keyward key. */
@@ -92,6 +92,10 @@ const BAD_INPUT: Record<Action, { when: string; message: string }> = {
     message: `sort may only name these columns: ${COLUMNS.join(', ')}.`,
   },
   get: { when: 'a missing or malformed `filterByTk`', message: 'filterByTk must name one or more API keys by id.' },
+  usage: {
+    when: `a missing or malformed \`filterByTk\`, \`days\` that is not a whole number from 1 to ${USAGE_DAYS}`,
+    message: `days must be a whole number from 1 to ${USAGE_DAYS}.`,
+  },
   create: {
     when: 'a missing or too long name, a name you already use, a missing or bad expiry, a bad restriction',
     message: 'Name is required.',
@@ -122,6 +126,7 @@ const WRITE_REFUSALS = [ErrorCode.MANAGED_BY_KEY, ErrorCode.READ_ONLY, ErrorCode
 export const ACTION_ERRORS: Record<Action, string[]> = {
   list: [ErrorCode.BAD_INPUT, ...KEY_CHECKS],
   get: [ErrorCode.BAD_INPUT, ErrorCode.NOT_FOUND, ...KEY_CHECKS],
+  usage: [ErrorCode.BAD_INPUT, ErrorCode.NOT_FOUND, ...KEY_CHECKS],
   create: [
     ErrorCode.BAD_INPUT,
     ErrorCode.ROLE_NOT_FOUND,
@@ -227,7 +232,7 @@ function operation(action: Action, summary: string, description: string, rest: S
     operationId: `${COLLECTION}:${action}`,
     summary,
     description,
-    security: ['list', 'get'].includes(action) ? readSecurity : writeSecurity,
+    security: ['list', 'get', 'usage'].includes(action) ? readSecurity : writeSecurity,
     ...rest,
     responses: { ...(rest.responses as object), ...errorResponses(action) },
   };
@@ -238,7 +243,7 @@ const WRITE_NOTE = 'Needs a signed-in session (not an API key) and `POST`.';
 export default {
   info: {
     title: TITLE,
-    description: 'Manage Keyward API keys: `apiKeys:list`, `get`, `create`, `update`, `destroy`.',
+    description: 'Manage Keyward API keys: `apiKeys:list`, `get`, `usage`, `create`, `update`, `destroy`.',
   },
   tags: [
     {
@@ -307,6 +312,43 @@ export default {
         parameters: [filterByTk('The key id.')],
         responses: {
           200: { description: 'The key.', content: json({ type: 'object', properties: { data: ref('KeywardApiKey') } }) },
+        },
+      }),
+    },
+    [`/${COLLECTION}:usage`]: {
+      get: operation('usage', "One of your keys' requests per day", 'UTC days, oldest first; counts not yet written are included.', {
+        parameters: [
+          filterByTk('The key id.'),
+          { name: 'days', in: 'query', schema: { type: 'integer', minimum: 1, maximum: USAGE_DAYS, default: 30 } },
+        ],
+        responses: {
+          200: {
+            description: 'Requests answered (`ok`) and refused, by code, per day; where and when the key was last used.',
+            content: json({
+              type: 'object',
+              properties: {
+                data: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    properties: {
+                      date: { type: 'string', example: '2026-11-25' },
+                      ok: { type: 'integer', example: 120 },
+                      refused: { type: 'integer', example: 3 },
+                      refusedBy: { type: 'object', additionalProperties: { type: 'integer' }, example: { [ErrorCode.RATE_LIMITED]: 3 } },
+                    },
+                  },
+                },
+                meta: {
+                  type: 'object',
+                  properties: {
+                    lastUsedAt: { type: 'string', format: 'date-time', nullable: true },
+                    lastUsedIp: { type: 'string', nullable: true, example: '203.0.113.7' },
+                  },
+                },
+              },
+            }),
+          },
         },
       }),
     },

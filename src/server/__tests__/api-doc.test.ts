@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync } from 'fs';
 import { dirname, join } from 'path';
 import type { MockServer } from '@nocobase/test';
+import { existsSync, mkdirSync, symlinkSync } from 'fs';
+import { dirname, resolve } from 'path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ErrorCode, PACKAGE_NAME } from '../../constants';
 import swagger, { ACTION_ERRORS, KEY_SCHEME, PAGE_SIZE_MAX, SESSION_SCHEME, TITLE } from '../../swagger';
@@ -62,6 +64,13 @@ describe('NocoBase API documentation plugin', () => {
   beforeAll(async () => {
     // As in a real app; the docs' URLs start with it.
     vi.stubEnv('API_BASE_PATH', '/api/');
+    // The docs plugin finds a plugin's document by its package name in node_modules, where an
+    // install (upload, `pm add`, `npm start`) links it; a fresh clone has no such link yet.
+    const link = resolve('node_modules', PACKAGE_NAME);
+    if (!existsSync(link)) {
+      mkdirSync(dirname(link), { recursive: true });
+      symlinkSync(resolve('.'), link, 'dir');
+    }
     app = await createApp({ extraPlugins: ['data-source-main', 'api-doc'] });
     // What the plugin manager records when the package is added (upload or `pm add`); the docs
     // plugin reads `<packageName>/dist/swagger` of each enabled row. Mock servers record none.
@@ -120,6 +129,7 @@ describe('NocoBase API documentation plugin', () => {
     expect(methods).toEqual({
       '/apiKeys:list': ['get'],
       '/apiKeys:get': ['get'],
+      '/apiKeys:usage': ['get'],
       '/apiKeys:create': ['post'],
       '/apiKeys:update': ['post'],
       '/apiKeys:destroy': ['post'],

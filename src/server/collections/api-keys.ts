@@ -39,5 +39,6 @@ export default defineCollection({
     { name: 'rateLimit', type: 'json', allowNull: true },
     { name: 'readOnly', type: 'boolean', allowNull: false, defaultValue: false, interface: 'checkbox' },
     { name: 'lastUsedAt', type: 'date', allowNull: true, interface: 'datetime' },
+    { name: 'lastUsedIp', type: 'string', length: 45, allowNull: true },
   ],
 });

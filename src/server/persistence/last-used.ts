@@ -1,49 +1,51 @@
 import type Database from '@nocobase/database';
 import { COLLECTION } from '../../constants';
+import { PeriodicFlush } from './periodic-flush';
+
+interface LastUse {
+  at: Date;
+  /** The client address, as restrictions see it. */
+  ip: string;
+}
 
 /**
- * Remembers when each key was last used and writes it at most once a minute per key,
- * so a request costs no database write.
+ * Remembers when and from where each key was last used and writes it at most once a minute per
+ * key, so a request costs no database write.
  */
-export class LastUsedTracker {
-  private readonly pending = new Map<number | string, Date>();
-  private timer?: NodeJS.Timeout;
+export class LastUsedTracker extends PeriodicFlush {
+  private readonly pending = new Map<number | string, LastUse>();
 
   constructor(
     private readonly db: Database,
-    private readonly intervalMs = 60_000,
-    private readonly onError: (error: unknown) => void = () => undefined,
-  ) {}
-
-  touch(id: number | string, now = Date.now()) {
-    this.pending.set(id, new Date(now));
+    intervalMs = 60_000,
+    onError: (error: unknown) => void = () => undefined,
+  ) {
+    super(intervalMs, onError);
   }
 
-  start() {
-    this.timer ??= setInterval(() => void this.flush().catch((error) => this.onError(error)), this.intervalMs);
-    this.timer.unref();
+  touch(id: number | string, now = Date.now(), ip = '') {
+    this.pending.set(id, { at: new Date(now), ip });
   }
 
-  async stop() {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.flush().catch((error) => this.onError(error));
+  /** What is not written yet, for answers that must include it. */
+  pendingFor(id: number | string): LastUse | undefined {
+    return this.pending.get(id) ?? [...this.pending].find(([key]) => String(key) === String(id))?.[1];
   }
 
-  /** Writes every pending time; one failed write keeps its time for the next flush, not the rest. */
+  /** Writes every pending use; one failed write keeps its use for the next flush, not the rest. */
   async flush() {
     const batch = [...this.pending];
     this.pending.clear();
     const model = this.db.getModel(COLLECTION);
     const failures: unknown[] = [];
-    for (const [id, lastUsedAt] of batch) {
+    for (const [id, use] of batch) {
       try {
         // hooks off: this bookkeeping must not invalidate the key cache; silent keeps updatedAt.
-        await model.update({ lastUsedAt }, { where: { id }, hooks: false, silent: true });
+        await model.update({ lastUsedAt: use.at, lastUsedIp: use.ip || null }, { where: { id }, hooks: false, silent: true });
       } catch (error) {
         failures.push(error);
         if (!this.pending.has(id)) {
-          this.pending.set(id, lastUsedAt);
+          this.pending.set(id, use);
         }
       }
     }

@@ -1,6 +1,6 @@
 import type { ACL } from '@nocobase/acl';
 import type { Context, Next } from '@nocobase/actions';
-import { COLLECTION } from '../../constants';
+import { COLLECTION, USAGE_COLLECTION } from '../../constants';
 import { refusals, throwKeywardError } from '../errors';
 import { rolesGrantSnippet } from './snippet-rules';
 
@@ -13,6 +13,7 @@ import { rolesGrantSnippet } from './snippet-rules';
 export const MANAGEMENT_ACTIONS: Readonly<Record<string, { write: boolean; reason: string }>> = {
   list: { write: false, reason: "the caller's own keys, filtered on their own non-secret columns" },
   get: { write: false, reason: "one of the caller's own keys" },
+  usage: { write: false, reason: "one of the caller's own keys' requests per day, answered and refused by code" },
   create: { write: true, reason: 'a key for one of the caller’s roles; the only answer that holds the secret' },
   update: { write: true, reason: 'rename, disable or shorten an own key; never its role, owner or hash' },
   destroy: { write: true, reason: 'revoke own keys, all or nothing' },
@@ -24,14 +25,15 @@ export const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** `<collection>.<association>` resources whose association leads to the keys, from any side. */
 function reachesKeys(ctx: Context, resourceName: string): boolean {
   const [source, association] = resourceName.split('.');
-  if (source === COLLECTION) {
+  // The usage rows are served by apiKeys:usage alone.
+  if (source === COLLECTION || source === USAGE_COLLECTION) {
     return true;
   }
   if (!association) {
     return false;
   }
   const field = ctx.db?.getCollection(source)?.getField(association) as { target?: string } | undefined;
-  return field?.target === COLLECTION;
+  return field?.target === COLLECTION || field?.target === USAGE_COLLECTION;
 }
 
 /**

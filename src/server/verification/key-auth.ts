@@ -52,7 +52,13 @@ export class KeyAuth extends Auth {
         if (!key) {
           throw refusals.invalid();
         }
-        record = await verifyKey(key, store, { requestedRole: this.ctx.get('X-Role') || undefined, address });
+        record = await verifyKey(key, store, {
+          requestedRole: this.ctx.get('X-Role') || undefined,
+          address,
+          onFound: (found) => {
+            this.ctx.state.apiKeyAttempt = found.id;
+          },
+        });
       } catch (error) {
         flood.record(address);
         throw error;
@@ -67,7 +73,7 @@ export class KeyAuth extends Auth {
       }
       throw error;
     }
-    tracker.touch(record.id);
+    tracker.touch(record.id, Date.now(), address);
     this.ctx.state.apiKey = { id: record.id, roleName: record.roleName, readOnly: record.readOnly };
     // The host's role middleware reads these: the key's role, and only it.
     this.ctx.headers['x-role'] = record.roleName;

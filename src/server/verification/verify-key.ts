@@ -11,7 +11,12 @@ import type { KeyRecord, KeyStore } from '../persistence/key-store';
 export async function verifyKey(
   presented: string,
   store: KeyStore,
-  { requestedRole, address = '', now = Date.now() }: { requestedRole?: string; address?: string; now?: number } = {},
+  {
+    requestedRole,
+    address = '',
+    now = Date.now(),
+    onFound,
+  }: { requestedRole?: string; address?: string; now?: number; onFound?: (record: KeyRecord) => void } = {},
 ): Promise<KeyRecord> {
   if (!isWellFormedKey(presented) && !store.isImportedToken(presented)) {
     throw refusals.invalid();
@@ -20,6 +25,8 @@ export async function verifyKey(
   if (!record) {
     throw refusals.invalid();
   }
+  // The refusals below are about a known key: its usage counts them.
+  onFound?.(record);
   if (!record.enabled) {
     throw refusals.disabled();
   }
