@@ -14,7 +14,7 @@ function ownerId(ctx: Context) {
 }
 
 /** Every action answers bad input with a 4xx and a code, never with a 500. */
-function handle(action: (ctx: Context) => Promise<void>) {
+export function handle(action: (ctx: Context) => Promise<void>) {
   return async (ctx: Context, next: Next) => {
     try {
       await action(ctx);
@@ -28,7 +28,7 @@ function handle(action: (ctx: Context) => Promise<void>) {
   };
 }
 
-function parseIds(filterByTk: unknown): string[] {
+export function parseIds(filterByTk: unknown): string[] {
   const ids = [filterByTk].flat().map(String);
   if (filterByTk === undefined || filterByTk === null || !ids.length || !ids.every(isRecordId)) {
     throw refusals.badInput(FILTER_BY_TK_MESSAGE);
@@ -38,7 +38,7 @@ function parseIds(filterByTk: unknown): string[] {
 
 const FILTER_FIT_MESSAGE = 'filter does not fit the columns it names.';
 
-async function findOwnKey(ctx: Context, id: string) {
+export async function findOwnKey(ctx: Context, id: string) {
   const key = await ctx.db.getRepository(COLLECTION).findOne({
     filterByTk: id,
     filter: { createdById: ownerId(ctx) },

@@ -1,10 +1,9 @@
-import type { Context, Next } from '@nocobase/actions';
 import { Op } from '@nocobase/database';
-import { COLLECTION, USAGE_COLLECTION, USAGE_DAYS } from '../../constants';
-import { KeywardError, refusals, throwKeywardError } from '../errors';
+import { USAGE_COLLECTION, USAGE_DAYS } from '../../constants';
+import { refusals } from '../errors';
 import type { LastUsedTracker } from '../persistence/last-used';
 import { dayOf, OK, type UsageTracker } from '../persistence/usage';
-import { isRecordId } from '../record-id';
+import { findOwnKey, handle, parseIds } from './api-keys';
 
 interface Day {
   date: string;
@@ -30,57 +29,37 @@ function parseDays(value: unknown): number {
  * and when it was last used.
  */
 export function usageAction(usage: UsageTracker, lastUsed: LastUsedTracker) {
-  return async function usageOfKey(ctx: Context, next: Next) {
-    try {
-      const { filterByTk } = ctx.action.params;
-      if (typeof filterByTk !== 'string' && typeof filterByTk !== 'number') {
-        throw refusals.badInput('filterByTk must name one or more API keys by id.');
-      }
-      if (!isRecordId(String(filterByTk))) {
-        throw refusals.badInput('filterByTk must name one or more API keys by id.');
-      }
-      const days = parseDays(ctx.action.params.days);
-      const key = await ctx.db.getRepository(COLLECTION).findOne({
-        filterByTk: String(filterByTk),
-        filter: { createdById: ctx.state.currentUser.id },
-      });
-      if (!key) {
-        throw refusals.notFound();
-      }
-      const now = Date.now();
-      const byDay = new Map<string, Day>();
-      for (let i = days - 1; i >= 0; i--) {
-        const date = dayOf(now - i * 86_400_000);
-        byDay.set(date, { date, ok: 0, refused: 0, refusedBy: {} });
-      }
-      const stored = await ctx.db.getModel(USAGE_COLLECTION).findAll({
-        where: { keyId: key.get('id'), day: { [Op.gte]: dayOf(now - (days - 1) * 86_400_000) } },
-        raw: true,
-      });
-      for (const { day, outcome, count } of [...(stored as any[]), ...usage.pendingFor(key.get('id'))]) {
-        const entry = byDay.get(day);
-        if (!entry) {
-          continue;
-        }
-        if (outcome === OK) {
-          entry.ok += Number(count);
-        } else {
-          entry.refused += Number(count);
-          entry.refusedBy[outcome] = (entry.refusedBy[outcome] ?? 0) + Number(count);
-        }
-      }
-      const pending = lastUsed.pendingFor(key.get('id'));
-      ctx.body = {
-        rows: [...byDay.values()],
-        lastUsedAt: pending?.at ?? key.get('lastUsedAt') ?? null,
-        lastUsedIp: (pending ? pending.ip : key.get('lastUsedIp')) || null,
-      };
-    } catch (error) {
-      if (error instanceof KeywardError) {
-        throwKeywardError(ctx, error);
-      }
-      throw error;
+  return handle(async (ctx) => {
+    const [id] = parseIds(ctx.action.params.filterByTk);
+    const days = parseDays(ctx.action.params.days);
+    const key = await findOwnKey(ctx, id);
+    const now = Date.now();
+    const byDay = new Map<string, Day>();
+    for (let i = days - 1; i >= 0; i--) {
+      const date = dayOf(now - i * 86_400_000);
+      byDay.set(date, { date, ok: 0, refused: 0, refusedBy: {} });
     }
-    await next();
-  };
+    const stored = await ctx.db.getModel(USAGE_COLLECTION).findAll({
+      where: { keyId: key.get('id'), day: { [Op.gte]: dayOf(now - (days - 1) * 86_400_000) } },
+      raw: true,
+    });
+    for (const { day, outcome, count } of [...(stored as any[]), ...usage.pendingFor(key.get('id'))]) {
+      const entry = byDay.get(day);
+      if (!entry) {
+        continue;
+      }
+      if (outcome === OK) {
+        entry.ok += Number(count);
+      } else {
+        entry.refused += Number(count);
+        entry.refusedBy[outcome] = (entry.refusedBy[outcome] ?? 0) + Number(count);
+      }
+    }
+    const pending = lastUsed.pendingFor(key.get('id'));
+    ctx.body = {
+      rows: [...byDay.values()],
+      lastUsedAt: pending?.at ?? key.get('lastUsedAt') ?? null,
+      lastUsedIp: (pending ? pending.ip : key.get('lastUsedIp')) || null,
+    };
+  });
 }

@@ -48,7 +48,10 @@ export class Handover {
   async takeOver() {
     await this.switchOffBuiltIn();
     const report = await importBuiltInKeys(this.app.db, this.tokens, (row, error) =>
-      this.app.log.error(`Keyward could not import the built-in API key ${row.id}; it is blocked`, { error }),
+      // The message only: a failed statement's SQL would carry the token.
+      this.app.log.error(`Keyward could not import the built-in API key ${row.id}; it is blocked`, {
+        reason: error instanceof Error ? error.message.slice(0, 200) : String(error),
+      }),
     );
     if (report.imported > 0 || report.failed > 0) {
       this.app.log.info(`Keyward imported ${report.imported} API keys from the built-in plugin`, { report });

@@ -65,6 +65,10 @@ export class KeyStore {
     return this.imported.size > 0 && this.imported.has(hashKey(token));
   }
 
+  isImportedHash(hash: string): boolean {
+    return this.imported.has(hash);
+  }
+
   addImported(hash: string) {
     this.imported.add(hash);
   }

@@ -1,5 +1,6 @@
 import { refusals } from '../errors';
 import { ipAllowed } from '../restrictions/allowed-ips';
+import { KEY_PREFIX } from '../../constants';
 import { hashKey, isWellFormedKey } from './key-format';
 import type { KeyRecord, KeyStore } from '../persistence/key-store';
 
@@ -18,10 +19,13 @@ export async function verifyKey(
     onFound,
   }: { requestedRole?: string; address?: string; now?: number; onFound?: (record: KeyRecord) => void } = {},
 ): Promise<KeyRecord> {
-  if (!isWellFormedKey(presented) && !store.isImportedToken(presented)) {
+  // A malformed Keyward key is refused before any hashing; anything else is hashed once.
+  const wellFormed = isWellFormedKey(presented);
+  const hash = wellFormed || !presented.startsWith(KEY_PREFIX) ? hashKey(presented) : undefined;
+  if (!hash || (!wellFormed && !store.isImportedHash(hash))) {
     throw refusals.invalid();
   }
-  const record = await store.find(hashKey(presented));
+  const record = await store.find(hash);
   if (!record) {
     throw refusals.invalid();
   }
