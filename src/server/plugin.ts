@@ -28,6 +28,7 @@ import { trustedProxiesFromEnv } from './restrictions/client-address';
 import { counterFor, RateLimiter } from './restrictions/rate-limit';
 import { guardHandover, HANDOVER_ACTIONS, handoverActions } from './handover/actions';
 import { Handover } from './handover/handover';
+import { useRedisPubSub } from './cluster/redis-pub-sub';
 
 interface ErrorHandlerLike {
   register(guard: (error: unknown) => boolean, render: (error: any, ctx: any) => void): void;
@@ -51,6 +52,11 @@ export class PluginKeywardServer extends Plugin {
   /** Under `pm.*`: whoever may manage plugins sees the notice about the built-in's keys. */
   get handoverSnippet() {
     return `pm.${this.name}.handover`;
+  }
+
+  /** Before the host connects its pub/sub (at start), so the opt-in adapter is the one it uses. */
+  afterAdd() {
+    useRedisPubSub(this.app);
   }
 
   async beforeLoad() {
@@ -160,7 +166,7 @@ export class PluginKeywardServer extends Plugin {
     });
     guardKeyWrites(this.db, isConfiguration);
 
-    await watchKeyChanges(this, this.store);
+    const changes = await watchKeyChanges(this, this.store);
     deleteKeysWithOwner(this.db);
     refuseFieldsToKeys(this.db);
     // Outside the host's error handler: it counts every answer as sent, refusals included.
@@ -168,11 +174,12 @@ export class PluginKeywardServer extends Plugin {
     this.app.on('afterStart', async () => {
       this.tracker.start();
       this.usage.start();
+      await changes.start();
       // Before the first sync (or the upgrade that adds the column) there is nothing to load;
       // a key left unrouted falls to the host's basic auth, which refuses it: it is blocked there.
       await this.store.loadImported().catch((error) => this.app.log.warn('Imported API keys not loaded', { error }));
     });
-    this.app.on('beforeStop', () => Promise.all([this.tracker.stop(), this.usage.stop()]));
+    this.app.on('beforeStop', () => Promise.all([this.tracker.stop(), this.usage.stop(), changes.stop()]));
   }
 }
 

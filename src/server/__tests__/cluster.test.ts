@@ -64,3 +64,57 @@ describe('a two-node cluster', () => {
     expect((await withKey(two, token).get('/api/auth:check')).status).toBe(200);
   });
 });
+
+describe('a two-node cluster without a pub/sub adapter, sharing a cache', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'keyward-cluster-'));
+  let cluster: MockCluster;
+
+  beforeAll(async () => {
+    cluster = await createCluster({ database: { dialect: 'sqlite', storage: join(dir, 'db.sqlite') } });
+    for (const node of cluster.nodes) {
+      // Open source as shipped: no adapter, so nothing is published or heard.
+      vi.spyOn(node.pubSubManager, 'isConnected').mockResolvedValue(false);
+    }
+    // One cache for both, as a cluster's cache store on Redis is.
+    cluster.nodes[1].cache = cluster.nodes[0].cache;
+  });
+
+  afterAll(async () => {
+    await cluster?.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Time until node two refuses the key with `code`, failing after 5 s. */
+  async function refusedWithin(app: MockCluster['nodes'][number], key: string, code: string) {
+    const started = Date.now();
+    await vi.waitFor(
+      async () => {
+        const res = await withKey(app, key).get('/api/auth:check');
+        expect(res.body.errors?.[0]?.code).toBe(code);
+      },
+      { timeout: 5000, interval: 100 },
+    );
+    return Date.now() - started;
+  }
+
+  it('refuses on one node a key revoked or stripped of its role on the other, within seconds', async () => {
+    const [one, two] = cluster.nodes;
+    const { user } = await setUpTodos(one);
+    const deleted = await createKey(one, user);
+    const disabled = await createKey(one, user);
+    const unowned = await createKey(one, user);
+    for (const { key } of [deleted, disabled, unowned]) {
+      expect((await withKey(two, key).get('/api/auth:check')).status).toBe(200);
+    }
+
+    await deleted.agent.resource('apiKeys').destroy({ filterByTk: deleted.record.id });
+    expect(await refusedWithin(two, deleted.key, ErrorCode.INVALID)).toBeLessThan(5000);
+
+    await disabled.agent.resource('apiKeys').update({ filterByTk: disabled.record.id, values: { enabled: false } });
+    expect(await refusedWithin(two, disabled.key, ErrorCode.DISABLED)).toBeLessThan(5000);
+
+    // Still valid on node two until the change reaches it: this is what the stamp fixes.
+    await one.db.getRepository('rolesUsers').destroy({ filter: { userId: user.id, roleName: TODOS_ROLE } });
+    expect(await refusedWithin(two, unowned.key, ErrorCode.ROLE_REVOKED)).toBeLessThan(5000);
+  });
+});

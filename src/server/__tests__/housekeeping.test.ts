@@ -1,6 +1,7 @@
 import type { MockServer } from '@nocobase/test';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ErrorCode, PACKAGE_NAME } from '../../constants';
+import { LastUsedTracker } from '../persistence/last-used';
 import type PluginKeywardServer from '../plugin';
 import { createApp, createKey, createUser, setUpTodos, TODOS_ROLE, withKey } from './helpers';
 
@@ -71,5 +72,19 @@ describe('housekeeping', () => {
     await plugin.tracker.flush();
     expect(await lastUsed(first.record.id)).toBeTruthy();
     expect(await lastUsed(second.record.id)).toBeTruthy();
+  });
+
+  it('never moves lastUsedAt back when another node flushes an older use later', async () => {
+    const owner = await createUser(app, 'two-nodes', [TODOS_ROLE]);
+    const { record } = await createKey(app, owner);
+    const otherNode = new LastUsedTracker(app.db);
+    const later = Date.parse('2026-06-01T12:00:00Z');
+    plugin.tracker.touch(record.id, later, '10.0.0.2');
+    otherNode.touch(record.id, later - 30_000, '10.0.0.1');
+    await plugin.tracker.flush();
+    await otherNode.flush();
+    const row = await app.db.getRepository('apiKeys').findOne({ filterByTk: record.id });
+    expect(new Date(row.get('lastUsedAt')).getTime()).toBe(later);
+    expect(row.get('lastUsedIp')).toBe('10.0.0.2');
   });
 });

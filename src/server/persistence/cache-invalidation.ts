@@ -1,6 +1,7 @@
 import type { Transaction } from '@nocobase/database';
 import type { Plugin } from '@nocobase/server';
 import { COLLECTION } from '../../constants';
+import { ChangeStamp } from '../cluster/change-stamp';
 import type { KeyStore } from './key-store';
 
 /**
@@ -41,13 +42,27 @@ function apply(store: KeyStore, { id }: InvalidationMessage) {
  * Keeps the key cache true on this node and on every other. Entries are dropped now and again
  * once the change commits (a lookup may have read the old row in between); other nodes hear of
  * it over the host's pub/sub without the sync manager's debounce, so a revoked key is refused
- * everywhere as soon as the change is committed.
+ * everywhere as soon as the change is committed. Without pub/sub they learn of it within a
+ * second from a stamp in the shared cache (the returned {@link ChangeStamp}, to start and stop).
  */
 export async function watchKeyChanges(plugin: Plugin, store: KeyStore) {
   const { app, db } = plugin;
   const channel = `${app.name}.${plugin.name}.invalidate`;
+  const reloadImported = () =>
+    store.loadImported().catch((error) => app.log.warn('Imported API keys not reloaded', { error }));
+  // The cache as the host has it at the time: it is replaced when the app restarts.
+  const cache = { get: (key: string) => app.cache.get(key), set: (key: string, value: unknown) => app.cache.set(key, value) };
+  const stamp = new ChangeStamp(cache, `${plugin.name}:key-changes`, {
+    connected: () => app.pubSubManager.isConnected(),
+    onChange: async () => {
+      store.clear();
+      await reloadImported();
+    },
+    onError: (error) => app.log.warn('API key change stamp not read or written', { error }),
+  });
 
   const broadcast = async (message: InvalidationMessage) => {
+    await stamp.bump();
     if (await app.pubSubManager.isConnected()) {
       await app.pubSubManager.publish(channel, message, { skipSelf: true });
     }
@@ -98,9 +113,10 @@ export async function watchKeyChanges(plugin: Plugin, store: KeyStore) {
 
   await app.pubSubManager.subscribe(channel, async (message: InvalidationMessage) => {
     if (message.imported) {
-      await store.loadImported().catch((error) => app.log.warn('Imported API keys not reloaded', { error }));
+      await reloadImported();
     } else {
       apply(store, message);
     }
   });
+  return stamp;
 }

@@ -1,4 +1,5 @@
 import type Database from '@nocobase/database';
+import { Op } from '@nocobase/database';
 import { COLLECTION } from '../../constants';
 import { PeriodicFlush } from './periodic-flush';
 
@@ -41,7 +42,11 @@ export class LastUsedTracker extends PeriodicFlush {
     for (const [id, use] of batch) {
       try {
         // hooks off: this bookkeeping must not invalidate the key cache; silent keeps updatedAt.
-        await model.update({ lastUsedAt: use.at, lastUsedIp: use.ip || null }, { where: { id }, hooks: false, silent: true });
+        // Only forward: in a cluster another node may have written a later use already.
+        await model.update(
+          { lastUsedAt: use.at, lastUsedIp: use.ip || null },
+          { where: { id, [Op.or]: [{ lastUsedAt: null }, { lastUsedAt: { [Op.lt]: use.at } }] }, hooks: false, silent: true },
+        );
       } catch (error) {
         failures.push(error);
         if (!this.pending.has(id)) {
