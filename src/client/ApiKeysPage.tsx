@@ -12,6 +12,8 @@ import { RenameModal } from './RenameModal';
 import { windowLabel } from './RestrictionFields';
 import { RestrictionsModal } from './RestrictionsModal';
 import { roleTitle } from './role-title';
+import { UsageCell } from './UsageCell';
+import { UsageModal } from './UsageModal';
 
 const STATUS_COLORS = { active: 'green', disabled: 'default', expired: 'red' } as const;
 const STATUS_LABELS = { active: 'Active', disabled: 'Disabled', expired: 'Expired' } as const;
@@ -39,7 +41,8 @@ function RestrictionTags({ apiKey, t }: { apiKey: ApiKeyRecord; t: Translate }) 
   }
   return (
     <Space size={[0, 4]} wrap>
-      {allowedIps.length > 0 && (
+      {allowedIps.length === 1 && <Tag>{allowedIps[0]}</Tag>}
+      {allowedIps.length > 1 && (
         <Tooltip title={allowedIps.join(', ')}>
           <Tag>{t('{{count}} IPs', { count: allowedIps.length })}</Tag>
         </Tooltip>
@@ -61,6 +64,7 @@ export function ApiKeysPage({ api, t, apiBaseUrl, locale }: ApiKeysPageProps) {
   const [created, setCreated] = useState<CreatedKey | null>(null);
   const [renaming, setRenaming] = useState<ApiKeyRecord | null>(null);
   const [restricting, setRestricting] = useState<ApiKeyRecord | null>(null);
+  const [viewing, setViewing] = useState<ApiKeyRecord | null>(null);
 
   const load = useCallback(async () => {
     setLoading(true);
@@ -121,6 +125,11 @@ export function ApiKeysPage({ api, t, apiBaseUrl, locale }: ApiKeysPageProps) {
     },
     { title: t('Restrictions'), key: 'restrictions', render: (_, key) => <RestrictionTags apiKey={key} t={t} /> },
     { title: t('Last used'), dataIndex: 'lastUsedAt', render: (date: string | null) => <When date={date} t={t} empty="Never used" locale={locale} /> },
+    {
+      title: t('Last 30 days'),
+      key: 'usage',
+      render: (_, key) => <UsageCell apiKey={key} api={api} t={t} locale={locale} onOpen={setViewing} />,
+    },
     {
       title: t('Status'),
       key: 'status',
@@ -219,6 +228,7 @@ export function ApiKeysPage({ api, t, apiBaseUrl, locale }: ApiKeysPageProps) {
           await load();
         }}
       />
+      <UsageModal apiKey={viewing} api={api} t={t} locale={locale} onClose={() => setViewing(null)} />
       <RenameModal
         name={renaming?.name ?? null}
         t={t}

@@ -31,14 +31,14 @@ export function HandoverNotice({ api, t }: { api: KeysApi; t: Translate }) {
       type={copies ? 'warning' : 'info'}
       showIcon
       style={{ marginBottom: 16 }}
-      message={t('{{count}} API keys were taken over from the built-in "Auth: API keys" plugin, now switched off.', {
+      message={t('API keys taken over from the built-in "Auth: API keys" plugin, now switched off: {{count}}.', {
         count: notice.imported,
       })}
       description={
         <>
           <p>{t('They keep working with the keys your scripts already hold, and show as Imported below. Expired or revoked keys were left behind: {{count}}.', { count: notice.skipped ?? 0 })}</p>
           {(notice.failed ?? 0) > 0 && (
-            <p>{t('{{count}} live keys could not be imported and were blocked; the app log says why.', { count: notice.failed })}</p>
+            <p>{t('Live keys that could not be imported and were blocked (the app log says why): {{count}}.', { count: notice.failed })}</p>
           )}
           {copies > 0 && (
             <p>{t('The built-in plugin’s table still holds {{count}} of them in plain text. Erase those copies, unless you may switch back to the built-in plugin.', { count: copies })}</p>

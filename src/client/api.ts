@@ -55,11 +55,27 @@ export interface KeyPage {
   meta: { count: number; page: number; pageSize: number };
 }
 
+/** One UTC day of a key's use: requests answered, refused, and refused by code (or status). */
+export interface UsageDay {
+  date: string;
+  ok: number;
+  refused: number;
+  refusedBy: Record<string, number>;
+}
+
+/** `apiKeys:usage`: a key's days, oldest first, and when and from where it was last used. */
+export interface KeyUsage {
+  data: UsageDay[];
+  meta: { lastUsedAt: string | null; lastUsedIp: string | null };
+}
+
 export interface KeysApi {
   list(page: number, pageSize: number): Promise<KeyPage>;
   create(values: NewKeyValues): Promise<CreatedKey>;
   update(id: number, values: Partial<Pick<ApiKeyRecord, 'name' | 'enabled'> & Restrictions>): Promise<void>;
   destroy(id: number): Promise<void>;
+  /** A key's requests per day for the last `days` days. */
+  usage(id: number, days: number): Promise<KeyUsage>;
   /** The signed-in user's roles, the pseudo-roles left out. */
   roles(): Promise<RoleOption[]>;
   /** The takeover notice; null for those who may not manage plugins. */
@@ -97,6 +113,10 @@ export function createKeysApi(request: Request): KeysApi {
     },
     async destroy(id) {
       await call({ url: 'apiKeys:destroy', method: 'post', params: { filterByTk: id } });
+    },
+    async usage(id, days) {
+      const res = await call({ url: 'apiKeys:usage', params: { filterByTk: id, days } });
+      return { data: res.data.data ?? [], meta: { lastUsedAt: null, lastUsedIp: null, ...res.data.meta } };
     },
     async roles() {
       const user = (await call({ url: 'auth:check' })).data.data;

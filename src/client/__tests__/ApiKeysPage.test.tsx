@@ -2,7 +2,7 @@ import { fireEvent, render, screen, waitFor, within } from '@testing-library/rea
 import React from 'react';
 import { describe, expect, it } from 'vitest';
 import { ApiKeysPage } from '../ApiKeysPage';
-import { fakeApi, key, t } from './fakes';
+import { dayAgo, fakeApi, key, t, usage } from './fakes';
 
 const apiBaseUrl = 'http://localhost:13000/api/';
 
@@ -76,7 +76,7 @@ describe('ApiKeysPage', () => {
     const api = fakeApi([key({ id: 5, name: 'nightly', imported: true, hint: 'eyJ…x9Zq' })]);
     api.handover.mockResolvedValue({ pending: true, imported: 1, skipped: 2, plaintextCopies: 1 });
     render(<ApiKeysPage api={api} t={t} apiBaseUrl={apiBaseUrl} />);
-    await waitFor(() => expect(screen.getByText(/1 API keys were taken over/)).toBeTruthy());
+    await waitFor(() => expect(screen.getByText(/API keys taken over from the built-in "Auth: API keys" plugin, now switched off: 1\./)).toBeTruthy());
     expect(screen.getByText(/left behind: 2/)).toBeTruthy();
     expect(within(row('nightly')).getByText('Imported')).toBeTruthy();
     expect(within(row('nightly')).getByText('eyJ…x9Zq')).toBeTruthy();
@@ -85,7 +85,7 @@ describe('ApiKeysPage', () => {
     await waitFor(() => expect(screen.getByText('Erase the plain-text copies?')).toBeTruthy());
     fireEvent.click(document.querySelector('.ant-popconfirm-buttons .ant-btn-dangerous') as HTMLElement);
     await waitFor(() => expect(api.eraseBuiltInCopies).toHaveBeenCalled());
-    await waitFor(() => expect(screen.queryByText(/were taken over/)).toBeNull());
+    await waitFor(() => expect(screen.queryByText(/taken over from/)).toBeNull());
   });
 
   it('shows no notice to those who may not see it', async () => {
@@ -93,7 +93,7 @@ describe('ApiKeysPage', () => {
     render(<ApiKeysPage api={api} t={t} apiBaseUrl={apiBaseUrl} />);
     await waitFor(() => expect(screen.getByText('mine')).toBeTruthy());
     expect(api.handover).toHaveBeenCalled();
-    expect(screen.queryByText(/were taken over/)).toBeNull();
+    expect(screen.queryByText(/taken over from/)).toBeNull();
     expect(screen.queryByText('Imported')).toBeNull();
   });
 
@@ -108,6 +108,7 @@ describe('ApiKeysPage', () => {
     expect(within(row('narrow')).getByText('100 per minute')).toBeTruthy();
     expect(within(row('narrow')).getByText('Read-only')).toBeTruthy();
     expect(within(row('wide')).getByText('None')).toBeTruthy();
+    expect(within(row('narrow')).getByText('2 IPs')).toBeTruthy();
     fireEvent.click(within(row('narrow')).getByText('Restrictions'));
     await waitFor(() => expect(screen.getByText('Restrictions: narrow')).toBeTruthy());
     fireEvent.click(screen.getByText('Save'));
@@ -118,5 +119,63 @@ describe('ApiKeysPage', () => {
         readOnly: true,
       }),
     );
+  });
+
+  it('shows one allowed address as itself', async () => {
+    render(<ApiKeysPage api={fakeApi([key({ name: 'single', allowedIps: ['203.0.113.7'] })])} t={t} apiBaseUrl={apiBaseUrl} />);
+    await waitFor(() => expect(screen.getByText('single')).toBeTruthy());
+    expect(within(row('single')).getByText('203.0.113.7')).toBeTruthy();
+    expect(within(row('single')).queryByText(/IPs/)).toBeNull();
+  });
+
+  it("shows each key's last 30 days as a sparkline, and its usage chart on a click", async () => {
+    const api = fakeApi([key({ id: 1, name: 'busy' }), key({ id: 2, name: 'idle' })]);
+    api.usage.mockImplementation(async (id: number, days: number) =>
+      id === 1
+        ? usage(days, [{ date: dayAgo(0), ok: 12, refused: 3, refusedBy: { API_KEY_RATE_LIMITED: 3 } }], { lastUsedIp: '203.0.113.7' })
+        : usage(days),
+    );
+    render(<ApiKeysPage api={api} t={t} apiBaseUrl={apiBaseUrl} locale="en-US" />);
+    await waitFor(() => expect(within(row('busy')).getByRole('img', { name: 'Last 30 days: 12 answered, 3 refused' })).toBeTruthy());
+    expect(within(row('busy')).getByText('15')).toBeTruthy();
+    expect(row('busy').querySelectorAll('rect[data-kind="ok"]')).toHaveLength(1);
+    expect(row('busy').querySelectorAll('rect[data-kind="refused"]')).toHaveLength(1);
+    await waitFor(() => expect(within(row('idle')).getByRole('img', { name: 'Last 30 days: 0 answered, 0 refused' })).toBeTruthy());
+    expect(row('idle').querySelectorAll('rect[data-kind]')).toHaveLength(0);
+    expect(api.usage).toHaveBeenCalledWith(1, 30);
+    expect(api.usage).toHaveBeenCalledWith(2, 30);
+
+    fireEvent.click(within(row('busy')).getByTitle('Show usage'));
+    const dialog = await screen.findByRole('dialog');
+    await waitFor(() => expect(within(dialog).getByRole('heading', { name: 'Last 30 days: 12 answered, 3 refused' })).toBeTruthy());
+    expect(within(dialog).getByText('Usage: busy')).toBeTruthy();
+    expect(within(dialog).getByText('Over its rate limit')).toBeTruthy();
+    expect(within(dialog).getByText('203.0.113.7')).toBeTruthy();
+    expect(dialog.querySelectorAll('.keyward-usage-day')).toHaveLength(30);
+  });
+
+  it('shows a dash where usage cannot be fetched, and the rest of the page as usual', async () => {
+    const api = fakeApi([key({ id: 1, name: 'ok' }), key({ id: 2, name: 'broken' })]);
+    api.usage.mockImplementation(async (id: number, days: number) => {
+      if (id === 2) {
+        throw { response: { status: 500, data: { errors: [{ message: 'Internal Server Error' }] } } };
+      }
+      return usage(days);
+    });
+    render(<ApiKeysPage api={api} t={t} apiBaseUrl={apiBaseUrl} />);
+    await waitFor(() => expect(within(row('broken')).getByLabelText('Usage not available')).toBeTruthy());
+    expect(within(row('broken')).getByText('–')).toBeTruthy();
+    expect(within(row('broken')).getByText('Active')).toBeTruthy();
+    expect(within(row('broken')).getByText('Disable')).toBeTruthy();
+    await waitFor(() => expect(within(row('ok')).getByRole('img', { name: /^Last 30 days/ })).toBeTruthy());
+    // No error banner: the failure stays in its cell.
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it('survives an answer without days', async () => {
+    const api = fakeApi([key({ id: 1, name: 'odd' })]);
+    api.usage.mockResolvedValue(undefined as never);
+    render(<ApiKeysPage api={api} t={t} apiBaseUrl={apiBaseUrl} />);
+    await waitFor(() => expect(within(row('odd')).getByText('–')).toBeTruthy());
   });
 });

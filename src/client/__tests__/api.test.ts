@@ -20,12 +20,22 @@ describe('createKeysApi', () => {
     await api.update(3, { enabled: false });
     await api.destroy(3);
     await api.list(2, 10);
+    await api.usage(3, 30);
     expect(request.mock.calls.map(([config]: any) => [config.url, config.params?.filterByTk ?? config.params?.page])).toEqual([
       ['apiKeys:create', undefined],
       ['apiKeys:update', 3],
       ['apiKeys:destroy', 3],
       ['apiKeys:list', 2],
+      ['apiKeys:usage', 3],
     ]);
+    expect(request).toHaveBeenLastCalledWith(expect.objectContaining({ params: { filterByTk: 3, days: 30 }, skipNotify: true }));
+  });
+
+  it("answers a key's usage as the server sends it", async () => {
+    const data = [{ date: '2026-11-25', ok: 120, refused: 3, refusedBy: { API_KEY_RATE_LIMITED: 3 } }];
+    const meta = { lastUsedAt: '2026-11-25T04:58:12.311Z', lastUsedIp: '203.0.113.7' };
+    const request = vi.fn(async () => ({ data: { data, meta } }));
+    expect(await createKeysApi(request).usage(3, 30)).toEqual({ data, meta });
   });
 
   it("reads the server's error message", () => {

@@ -1,5 +1,5 @@
 import { vi } from 'vitest';
-import type { ApiKeyRecord, KeysApi, Translate } from '../api';
+import type { ApiKeyRecord, KeyUsage, KeysApi, Translate, UsageDay } from '../api';
 
 /** English as the keys are written, with i18next-style {{placeholders}} filled in. */
 export const t: Translate = (text, options = {}) =>
@@ -32,9 +32,23 @@ export function fakeApi(keys: ApiKeyRecord[] = []): KeysApi & { [K in keyof Keys
     create: vi.fn(async (values) => ({ ...key({ id: 99, name: values.name }), token: 'keyward_SECRET' })),
     update: vi.fn(async () => undefined),
     destroy: vi.fn(async () => undefined),
+    usage: vi.fn(async (_id: number, days: number) => usage(days)),
     roles: vi.fn(async () => ROLES),
     handover: vi.fn(async () => null),
     eraseBuiltInCopies: vi.fn(async () => undefined),
     dismissHandover: vi.fn(async () => undefined),
   } as any;
 }
+
+/** `days` UTC days ending today, oldest first, with the given days (by date) filled in. */
+export function usage(days = 30, filled: Partial<UsageDay>[] = [], meta: Partial<KeyUsage['meta']> = {}): KeyUsage {
+  const today = Date.now();
+  const data = Array.from({ length: days }, (_, i) => {
+    const date = new Date(today - (days - 1 - i) * 86400_000).toISOString().slice(0, 10);
+    return { date, ok: 0, refused: 0, refusedBy: {}, ...filled.find((day) => day.date === date) };
+  });
+  return { data, meta: { lastUsedAt: null, lastUsedIp: null, ...meta } };
+}
+
+/** The date `daysAgo` UTC days before today, as the server writes it. */
+export const dayAgo = (daysAgo: number) => new Date(Date.now() - daysAgo * 86400_000).toISOString().slice(0, 10);
