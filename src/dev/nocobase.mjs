@@ -95,9 +95,10 @@ export function nocobaseEnvironment({ storage, port, nodeModules }) {
 
 /**
  * One NocoBase app on its own storage and port. With `keyward: false` it keeps the built-in
- * API keys plugin instead (the benchmark compares the two).
+ * API keys plugin instead (the benchmark compares the two). `env` overrides the defaults above
+ * (another database, the cache on Redis).
  */
-export function nocobaseApp({ storage, port, keyward = true, quiet = false }) {
+export function nocobaseApp({ storage, port, keyward = true, quiet = false, env = {} }) {
   const baseUrl = `http://localhost:${port}`;
   const installedMarker = path.join(storage, '.keyward-installed');
   const stdio = quiet ? 'ignore' : 'inherit';
@@ -124,7 +125,7 @@ export function nocobaseApp({ storage, port, keyward = true, quiet = false }) {
 
   /** The environment the NocoBase CLI normally sets up. */
   function environment() {
-    return { ...process.env, ...nocobaseEnvironment({ storage, port, nodeModules }) };
+    return { ...process.env, ...nocobaseEnvironment({ storage, port, nodeModules }), ...env };
   }
 
   function run(args) {

@@ -1,0 +1,324 @@
+// `npm run test:cluster`: two NocoBase app processes, as `npm start` runs one, on ports 13000 and
+// 13001, sharing one PostgreSQL database and one Redis (the cache store, and pub/sub through
+// Keyward's opt-in adapter). Checks over HTTP, under load on both nodes at once, that a key
+// revoked on one node is refused on the other within a second, that no answer is wrong or a 5xx,
+// and that usage counts, lastUsedAt and rate limits hold across nodes. Then the same revocations
+// with no pub/sub adapter at all: refused everywhere within 5 s. Prints a summary; exits 1 on a
+// failed check.
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { admin, nocobaseApp, root, stopServer } from '../nocobase.mjs';
+import { ensurePostgres } from '../postgres.mjs';
+import { startRedis } from '../redis.mjs';
+import { call, ROLE, setUpTodos, signIn, USER } from '../todos-demo.mjs';
+import { median, printTable } from '../bench/report.mjs';
+
+const require = createRequire(import.meta.url);
+const autocannon = require('autocannon');
+const { generateKey } = require(path.join(root, 'dist/server/verification/key-format.js'));
+
+const PORTS = [13000, 13001];
+const SECONDS = Number(process.env.CLUSTER_SECONDS ?? 60);
+const CONNECTIONS = Number(process.env.CLUSTER_CONNECTIONS ?? 50);
+const REVOCATIONS = Number(process.env.CLUSTER_REVOCATIONS ?? 24);
+/** A 200 for a revoked key asked for later than this after the change is a wrong answer. */
+const REVOKED_WITHIN_MS = 1000;
+const REVOKED_WITHOUT_PUBSUB_MS = 5000;
+const LIST = '/api/todos:list?pageSize=5';
+
+const log = (line) => console.log(`› ${line}`);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const failures = [];
+function check(ok, message) {
+  console.log(`  ${ok ? '✔' : '✖'} ${message}`);
+  if (!ok) failures.push(message);
+}
+const percentile = (values, p) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : NaN;
+};
+
+/** The refusal code each key last got. */
+const lastCode = new Map();
+
+/** GET todos:list with a key; the status. */
+async function withKey(node, key) {
+  const res = await fetch(`${node.baseUrl}${LIST}`, { headers: { Authorization: `Bearer ${key}` } });
+  const body = await res.json().catch(() => ({}));
+  if (body.errors) lastCode.set(key, body.errors[0]?.code);
+  return res.status;
+}
+
+// --- The servers: PostgreSQL and Redis, then two nodes on one storage, one database, one cache.
+const storage = fs.mkdtempSync(path.join(os.tmpdir(), 'keyward-cluster-'));
+const database = await ensurePostgres({ database: 'keyward_cluster', log });
+const redis = await startRedis();
+log(`PostgreSQL ${database.DB_HOST}:${database.DB_PORT}/${database.DB_DATABASE}; Redis ${redis.url}; storage ${storage}`);
+
+function nodes({ pubSub }) {
+  return PORTS.map((port) =>
+    nocobaseApp({
+      storage,
+      port,
+      quiet: true,
+      env: {
+        ...database,
+        CACHE_DEFAULT_STORE: 'redis',
+        CACHE_REDIS_URL: redis.url,
+        KEYWARD_PUBSUB_REDIS_URL: pubSub ? redis.url : '',
+        // Every request of this run comes from 127.0.0.1: the refused keys in the mix would
+        // otherwise trip the per-address flood guard for the valid ones too.
+        KEYWARD_MAX_FAILURES_PER_MINUTE: '1000000000',
+        // Each node its own gateway socket: they share the storage folder.
+        SOCKET_PATH: path.join(storage, `gateway-${port}.sock`),
+      },
+    }),
+  );
+}
+
+let running = [];
+async function startAll(apps) {
+  running = await Promise.all(apps.map((app) => app.start()));
+}
+async function stopAll() {
+  await Promise.all(running.map(stopServer));
+  running = [];
+}
+process.on('exit', () => running.forEach(({ child }) => child.exitCode === null && child.kill('SIGKILL')));
+
+const startedAt = Date.now();
+let [one, two] = nodes({ pubSub: true });
+log('Installing NocoBase 2.2.15 on PostgreSQL with Keyward…');
+await one.prepare();
+log('Starting two nodes, cache and pub/sub on Redis…');
+await startAll([one, two]);
+
+// --- The data: the To-Dos walkthrough, keys of every kind.
+await setUpTodos(one.baseUrl);
+const adminToken = await signIn(one.baseUrl, admin.email, admin.password);
+const asAdmin = (node, action, options) => call(node.baseUrl, adminToken, action, options);
+const userToken = await signIn(one.baseUrl, USER.email, USER.password);
+const asUser = (node, action, options) => call(node.baseUrl, userToken, action, options);
+const newKey = async (node, values = {}, token = userToken) =>
+  call(node.baseUrl, token, 'apiKeys:create', {
+    method: 'POST',
+    body: { name: `cluster ${Math.random().toString(36).slice(2)}`, role: { name: ROLE.name }, expiresIn: '1d', ...values },
+  });
+
+/** Owners for role revocations: removing the role from one kills that owner's keys only. */
+async function ownerWithKey(index, node) {
+  const username = `owner_${index}_${Date.now()}`;
+  const password = 'owner-password-1';
+  const { id } = await asAdmin(node, 'users:create', { method: 'POST', body: { username, password, roles: [ROLE.name] } });
+  const key = await newKey(node, {}, await signIn(node.baseUrl, username, password));
+  return { ownerId: id, ...key };
+}
+
+/** Revocation targets, each revoked once by one of three kinds of change. */
+async function targets(count, node) {
+  const kinds = ['delete', 'disable', 'role'];
+  const made = [];
+  for (let i = 0; i < count; i++) {
+    const kind = kinds[i % kinds.length];
+    made.push({ kind, ...(kind === 'role' ? await ownerWithKey(i, node) : await newKey(node)) });
+  }
+  return made;
+}
+
+/** The change; resolves when it is committed (its answer arrived). */
+async function revoke(target, node) {
+  if (target.kind === 'delete') {
+    await asUser(node, 'apiKeys:destroy', { method: 'POST', params: { filterByTk: String(target.id) } });
+  } else if (target.kind === 'disable') {
+    await asUser(node, 'apiKeys:update', { method: 'POST', params: { filterByTk: String(target.id) }, body: { enabled: false } });
+  } else {
+    await asAdmin(node, `roles/${ROLE.name}/users:remove`, { method: 'POST', body: [target.ownerId] });
+  }
+}
+
+/**
+ * Revokes each target on one node, then probes the other every 25 ms without waiting for
+ * answers: the delay is from the committed change to the send time of the earliest probe that
+ * was refused (a probe waits in the node's queue under load; its send time is when the key was
+ * asked for). `pause` goes before each change, so the previous one has settled on every node.
+ */
+async function revokeAll(list, { pause, limitMs }) {
+  const delays = [];
+  for (const [i, target] of list.entries()) {
+    await sleep(pause);
+    const [changer, observer] = i % 2 ? [two, one] : [one, two];
+    if ((await withKey(observer, target.token)) !== 200) throw new Error('a key about to be revoked is refused already');
+    const entry = (revoked[target.token] = { sent: Date.now() });
+    await revoke(target, changer);
+    entry.done = Date.now();
+    const probes = [];
+    let refusedAt = Infinity;
+    while (refusedAt === Infinity && Date.now() - entry.done < limitMs + 5000) {
+      const sentAt = Date.now();
+      probes.push(
+        withKey(observer, target.token).then((status) => {
+          judge(target.token, status, sentAt, Date.now(), limitMs);
+          if (status !== 200) {
+            refusedAt = Math.min(refusedAt, sentAt);
+            refusals.add(`${target.kind}: ${status} ${lastCode.get(target.token)}`);
+          }
+        }),
+      );
+      await sleep(25);
+    }
+    await Promise.all(probes);
+    delays.push(refusedAt - entry.done);
+  }
+  return delays;
+}
+const refusals = new Set();
+
+// --- Phase 1: load on both nodes, revocations in the middle of it.
+log('Creating keys: valid, disabled, unknown, and revocation targets…');
+const valid = await Promise.all([0, 1, 2, 3].map(() => newKey(one)));
+const disabled = await newKey(one);
+await asUser(one, 'apiKeys:update', { method: 'POST', params: { filterByTk: String(disabled.id) }, body: { enabled: false } });
+const unknown = [generateKey(), generateKey()];
+const revocable = await targets(REVOCATIONS, one);
+for (const node of [one, two]) {
+  for (const { token } of [...valid, ...revocable]) {
+    if ((await withKey(node, token)) !== 200) throw new Error(`a new key is refused on port ${node.port}`);
+  }
+}
+
+const kindOf = new Map([
+  ...valid.map(({ token }) => [token, 'valid']),
+  [disabled.token, 'refused'],
+  ...unknown.map((token) => [token, 'refused']),
+  ...revocable.map(({ token }) => [token, 'revocable']),
+]);
+const tally = { wrong: 0, wrongServed: 0, wrongRefused: 0, fivexx: 0, answers: 0 };
+/** Each revoked key's change: when it was sent, when it was committed. */
+const revoked = {};
+
+/** Whether an answer is right, given when the request was sent and when its key was revoked. */
+function judge(token, status, sentAt, answeredAt, revokedWithinMs = REVOKED_WITHIN_MS) {
+  tally.answers++;
+  if (status >= 500) tally.fivexx++;
+  const kind = kindOf.get(token);
+  const change = revoked[token];
+  let wrong = false;
+  if (kind === 'valid') wrong = status !== 200;
+  else if (kind === 'refused') wrong = status === 200;
+  else if (status === 200) wrong = change?.done !== undefined && sentAt > change.done + revokedWithinMs;
+  else wrong = !change || answeredAt < change.sent;
+  if (wrong) {
+    tally.wrong++;
+    status === 200 ? tally.wrongServed++ : tally.wrongRefused++;
+  }
+}
+function load(node) {
+  const requests = [...kindOf.keys()].map((token) => ({
+    method: 'GET',
+    path: LIST,
+    headers: { authorization: `Bearer ${token}` },
+    setupRequest: (request, context) => {
+      context.sentAt = Date.now();
+      return request;
+    },
+    onResponse: (status, body, context) => judge(token, status, context.sentAt, Date.now()),
+  }));
+  return autocannon({ url: node.baseUrl, connections: CONNECTIONS, duration: SECONDS, requests });
+}
+
+log(`Loading both nodes for ${SECONDS} s (${CONNECTIONS} connections each), revoking ${REVOCATIONS} keys meanwhile…`);
+const loads = Promise.all([load(one), load(two)]);
+await sleep(5000);
+const delays = await revokeAll(revocable, { pause: ((SECONDS - 10) * 1000) / REVOCATIONS - 1000, limitMs: REVOKED_WITHIN_MS });
+const [loadOne, loadTwo] = await loads;
+
+// --- Counted across nodes: usage, lastUsedAt, a rate limit.
+log('Usage and lastUsedAt: 200 requests with one key, alternating nodes…');
+const counted = await newKey(one);
+const countedDisabledAfter = 200;
+for (let i = 0; i < countedDisabledAfter; i++) {
+  if ((await withKey(i % 2 ? two : one, counted.token)) !== 200) throw new Error('the counted key was refused');
+}
+// The last use was on node two; node one holds an older one, and the two flush in either order.
+const lastUseAt = Date.now();
+await asUser(one, 'apiKeys:update', { method: 'POST', params: { filterByTk: String(counted.id) }, body: { enabled: false } });
+await sleep(REVOKED_WITHIN_MS);
+let refusedDisabled = 0;
+for (let i = 0; i < 20; i++) refusedDisabled += (await withKey(i % 2 ? two : one, counted.token)) === 401 ? 1 : 0;
+
+log('Rate limit of 50 per 10 s, 150 requests at once across both nodes…');
+const limited = await newKey(one, { rateLimit: { limit: 50, windowSeconds: 10 } });
+// Start just after a window opens (windows are aligned on the clock), so all fall in one.
+await sleep(10_000 - (Date.now() % 10_000) + 200);
+const limitStatuses = await Promise.all(Array.from({ length: 150 }, (_, i) => withKey(i % 2 ? two : one, limited.token)));
+
+log('Stopping both nodes (each writes what it counted), starting them again without any pub/sub adapter…');
+await stopAll();
+[one, two] = nodes({ pubSub: false });
+await startAll([one, two]);
+const usage = await (
+  await fetch(`${one.baseUrl}/api/apiKeys:usage?filterByTk=${counted.id}&days=1`, { headers: { Authorization: `Bearer ${userToken}` } })
+).json();
+const usageOf = (key) => usage.data.reduce((sum, day) => sum + (key === 'ok' ? day.ok : day.refusedBy?.[key] ?? 0), 0);
+
+// --- Phase 2: no pub/sub adapter; the shared cache's change stamp carries revocations.
+log('Revoking 6 keys with no pub/sub adapter…');
+const revocableLater = await targets(6, one);
+for (const node of [one, two]) for (const { token } of revocableLater) await withKey(node, token);
+revocableLater.forEach(({ token }) => kindOf.set(token, 'revocable'));
+const delaysWithout = await revokeAll(revocableLater, { pause: 1500, limitMs: REVOKED_WITHOUT_PUBSUB_MS });
+await stopAll();
+
+// --- The summary.
+const perNode = [
+  ['13000', loadOne],
+  ['13001', loadTwo],
+];
+console.log(`\nKeyward cluster run — ${new Date().toISOString()}`);
+console.log(`Machine: ${os.cpus().length} cores (${os.cpus()[0].model.trim()}), ${Math.round(os.totalmem() / 2 ** 30)} GiB; Node ${process.version}; NocoBase 2.2.15 on PostgreSQL, cache and pub/sub on Redis`);
+console.log(`\nGET ${LIST}, ${SECONDS} s, ${CONNECTIONS} connections on each node at once; ${kindOf.size - revocableLater.length} keys in turn`);
+printTable(
+  ['node', 'req/s', 'p50 ms', 'p99 ms', 'requests', '2xx', 'non-2xx'],
+  perNode.map(([port, result]) => [port, Math.round(result.requests.average), result.latency.p50, result.latency.p99, result.requests.total, result['2xx'], result.non2xx]),
+);
+console.log(`\nRevocation on one node, first refusal on the other (${delays.length} changes: delete, disable, role removed)`);
+printTable(
+  ['pub/sub', 'p50 ms', 'p99 ms', 'max ms', 'changes'],
+  [
+    ['Keyward Redis adapter, under load', median(delays), percentile(delays, 99), Math.max(...delays), delays.length],
+    ['none (cache stamp), idle', median(delaysWithout), percentile(delaysWithout, 99), Math.max(...delaysWithout), delaysWithout.length],
+  ],
+);
+console.log(`  refusals seen: ${[...refusals].sort().join('; ')}`);
+console.log('\nChecks');
+check(tally.fivexx === 0, `no 5xx answer: ${tally.fivexx} in ${tally.answers}`);
+check(
+  tally.wrong === 0,
+  `no wrong answer: ${tally.wrong} (${tally.wrongRefused} valid keys refused, ${tally.wrongServed} refused keys served) in ${tally.answers}`,
+);
+check(Math.max(...delays) <= REVOKED_WITHIN_MS, `revoked within ${REVOKED_WITHIN_MS} ms on the other node under load: max ${Math.max(...delays)} ms`);
+check(
+  Math.max(...delaysWithout) <= REVOKED_WITHOUT_PUBSUB_MS,
+  `revoked within ${REVOKED_WITHOUT_PUBSUB_MS} ms with no pub/sub adapter: max ${Math.max(...delaysWithout)} ms`,
+);
+check(usageOf('ok') === countedDisabledAfter, `usage counts both nodes' answers: ${usageOf('ok')} of ${countedDisabledAfter}`);
+check(
+  usageOf('API_KEY_DISABLED') === refusedDisabled,
+  `usage counts both nodes' refusals: ${usageOf('API_KEY_DISABLED')} of ${refusedDisabled} API_KEY_DISABLED`,
+);
+const { lastUsedAt, lastUsedIp } = usage.meta;
+const behind = lastUseAt - Date.parse(lastUsedAt);
+check(
+  behind >= 0 && behind < 1000 && lastUsedIp === '127.0.0.1',
+  `lastUsedAt is the last use on either node: ${lastUsedAt} from ${lastUsedIp} (last request answered ${new Date(lastUseAt).toISOString()})`,
+);
+const allowed = limitStatuses.filter((status) => status === 200).length;
+const limitedOut = limitStatuses.filter((status) => status === 429).length;
+check(allowed === 50 && limitedOut === 100, `a limit of 50 is 50 across both nodes: ${allowed} answered, ${limitedOut} × 429`);
+console.log(`\nDone in ${Math.round((Date.now() - startedAt) / 1000)} s.`);
+
+await redis.stop();
+fs.rmSync(storage, { recursive: true, force: true });
+process.exit(failures.length ? 1 : 0);
