@@ -3,6 +3,9 @@ import { resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 const require = createRequire(import.meta.url);
+// `npm run test:postgres` sets DB_DIALECT=postgres and DB_HOST/DB_PORT/DB_DATABASE/DB_USER/DB_PASSWORD;
+// otherwise every app of the tests has an in-memory SQLite database of its own.
+const database = process.env.DB_DIALECT === 'postgres' ? {} : { DB_DIALECT: 'sqlite', DB_STORAGE: ':memory:' };
 
 export default defineConfig({
   resolve: {
@@ -12,9 +15,9 @@ export default defineConfig({
   test: {
     include: ['src/**/__tests__/**/*.test.{ts,tsx}'],
     environmentMatchGlobs: [['src/client/**', 'jsdom']],
-    setupFiles: ['src/client/__tests__/setup.ts'],
+    setupFiles: ['src/client/__tests__/setup.ts', 'src/server/__tests__/postgres-setup.ts'],
     env: {
-      DB_DIALECT: 'sqlite', DB_STORAGE: ':memory:', LOGGER_LEVEL: 'error', APP_ENV: 'test',
+      ...database, LOGGER_LEVEL: 'error', APP_ENV: 'test',
       // The plugin manager resolves host plugins by name only with this set.
       NODE_MODULES_PATH: resolve('node_modules'),
       // Every test sends its refusals from 127.0.0.1; the flood test sets its own threshold.

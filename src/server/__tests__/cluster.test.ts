@@ -5,7 +5,7 @@ import type { MockCluster } from '@nocobase/test';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ErrorCode } from '../../constants';
 import { hashKey } from '../verification/key-format';
-import { createCluster, createKey, setUpTodos, TODOS_ROLE, withKey } from './helpers';
+import { createCluster, createKey, setUpTodos, sharedDatabase, TODOS_ROLE, withKey } from './helpers';
 
 describe('a two-node cluster', () => {
   // Both nodes need one database: an in-memory SQLite would give each its own.
@@ -13,7 +13,7 @@ describe('a two-node cluster', () => {
   let cluster: MockCluster;
 
   beforeAll(async () => {
-    cluster = await createCluster({ database: { dialect: 'sqlite', storage: join(dir, 'db.sqlite') } });
+    cluster = await createCluster({ database: sharedDatabase(dir) });
   });
 
   afterAll(async () => {
@@ -70,7 +70,7 @@ describe('a two-node cluster without a pub/sub adapter, sharing a cache', () => 
   let cluster: MockCluster;
 
   beforeAll(async () => {
-    cluster = await createCluster({ database: { dialect: 'sqlite', storage: join(dir, 'db.sqlite') } });
+    cluster = await createCluster({ database: sharedDatabase(dir) });
     for (const node of cluster.nodes) {
       // Open source as shipped: no adapter, so nothing is published or heard.
       vi.spyOn(node.pubSubManager, 'isConnected').mockResolvedValue(false);

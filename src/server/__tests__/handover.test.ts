@@ -8,7 +8,7 @@ import eraseBuiltInApiKeysCommand from '../commands/erase-built-in-api-keys';
 import { readBuiltInRows } from '../handover/built-in-table';
 import type PluginKeywardServer from '../plugin';
 import Keyward from '../plugin';
-import { createKey, defineTodos, HOST_PLUGINS, setUpTodos, SNIPPET, TODOS_ROLE, withKey } from './helpers';
+import { createKey, defineTodos, HOST_PLUGINS, setUpTodos, sharedDatabase, SNIPPET, TODOS_ROLE, withKey } from './helpers';
 
 const BUILT_IN_SNIPPET = 'pm.api-keys.configuration';
 
@@ -29,7 +29,7 @@ describe('taking over from the built-in "Auth: API keys" plugin', () => {
     acl: true,
     registerActions: true,
     resourcer: { prefix: '/api' },
-    database: { dialect: 'sqlite', storage: join(dir, 'db.sqlite') },
+    database: sharedDatabase(dir),
   } as any;
 
   const todos = (token: string, headers?: Record<string, string>) => withKey(app, token, headers).get('/api/todos:list');

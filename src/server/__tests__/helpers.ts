@@ -1,5 +1,6 @@
 import type { PluginConfiguration } from '@nocobase/server';
 import { createMockCluster, createMockServer, type MockServer, type MockServerOptions } from '@nocobase/test';
+import { join } from 'node:path';
 import type { SuperAgentTest } from 'supertest';
 import { PACKAGE_NAME } from '../../constants';
 import PluginKeywardServer from '../plugin';
@@ -32,6 +33,15 @@ const common = (extraPlugins: string[] = []) => ({
 /** `extraPlugins`: host plugins a test attacks through, beside the ones every test has. */
 export function createApp({ extraPlugins, ...options }: MockServerOptions & { extraPlugins?: string[] } = {}) {
   return createMockServer({ ...common(extraPlugins), ...options });
+}
+
+/**
+ * One database for several apps of a test (a cluster's nodes, an app started again on the same
+ * data): a SQLite file in `dir`, since in-memory SQLite gives each app its own; on PostgreSQL
+ * (`npm run test:postgres`), the test's own database from the environment.
+ */
+export function sharedDatabase(dir: string): MockServerOptions['database'] {
+  return process.env.DB_DIALECT === 'postgres' ? undefined : { dialect: 'sqlite', storage: join(dir, 'db.sqlite') };
 }
 
 export function createCluster(options: MockServerOptions & { number?: number }) {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startRedis } from '../../dev/redis.mjs';
 import { ErrorCode } from '../../constants';
 import { RedisPubSubAdapter, useRedisPubSub } from '../cluster/redis-pub-sub';
-import { createCluster, createKey, setUpTodos, withKey } from './helpers';
+import { createCluster, createKey, setUpTodos, sharedDatabase, withKey } from './helpers';
 
 const log = { warn: vi.fn() };
 
@@ -72,7 +72,7 @@ describe('the Redis pub/sub adapter', () => {
     let cluster: MockCluster;
 
     beforeAll(async () => {
-      cluster = await createCluster({ database: { dialect: 'sqlite', storage: join(dir, 'db.sqlite') } });
+      cluster = await createCluster({ database: sharedDatabase(dir) });
       for (const node of cluster.nodes) {
         // In place of the test kit's in-process adapter: the host subscribes everything again.
         await node.pubSubManager.close();
