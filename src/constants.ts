@@ -32,6 +32,8 @@ export const SETTINGS_KEY = 'keyward-api-keys';
 export const EXPIRY_CHOICES = ['1d', '7d', '30d', '90d', 'custom', 'never'] as const;
 export type ExpiryChoice = (typeof EXPIRY_CHOICES)[number];
 export const NAME_MAX_LENGTH = 100;
+/** The lastUsedIp column: an IPv6 address with an IPv4 tail, the longest an address is written. */
+export const IP_MAX_LENGTH = 45;
 /** Longest custom expiry, in days (`'<N>d'` or an explicit date). */
 export const MAX_EXPIRY_DAYS = 3650;
 

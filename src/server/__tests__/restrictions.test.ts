@@ -1,6 +1,6 @@
 import type { MockServer } from '@nocobase/test';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ErrorCode } from '../../constants';
+import { ErrorCode, PACKAGE_NAME } from '../../constants';
 import { compileAllowedIps, ipAllowed, parseAllowedIps } from '../restrictions/allowed-ips';
 import { clientAddress } from '../restrictions/client-address';
 import { counterFor, MemoryCounter, RateLimiter, RedisCounter } from '../restrictions/rate-limit';
@@ -198,6 +198,18 @@ describe('behind a trusted proxy', () => {
     const spoofed = await withKey(app, key, { 'X-Forwarded-For': '203.0.113.7, 198.51.100.1' }).get('/api/todos:list');
     expect(code(spoofed)).toBe(ErrorCode.IP_NOT_ALLOWED);
     expect(code(await withKey(app, key).get('/api/todos:list'))).toBe(ErrorCode.IP_NOT_ALLOWED);
+  });
+
+  it('records an address longer than its column cut to fit, so the write succeeds on every database', async () => {
+    // What a proxy may append for a client it hides; PostgreSQL refuses a value longer than the
+    // column (SQLite keeps it), and lastUsedAt with it.
+    const forwarded = `_hidden-${'x'.repeat(60)}`;
+    const { key, record } = await createKey(app, user);
+    expect((await withKey(app, key, { 'X-Forwarded-For': forwarded }).get('/api/todos:list')).status).toBe(200);
+    await (app.pm.get(PACKAGE_NAME) as PluginKeywardServer).tracker.flush();
+    const row = await app.db.getRepository('apiKeys').findOne({ filterByTk: record.id });
+    expect(row.get('lastUsedAt')).toBeTruthy();
+    expect(row.get('lastUsedIp')).toBe(forwarded.slice(0, 45));
   });
 });
 

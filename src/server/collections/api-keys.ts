@@ -1,5 +1,5 @@
 import { defineCollection } from '@nocobase/database';
-import { COLLECTION, NAME_MAX_LENGTH, TABLE } from '../../constants';
+import { COLLECTION, IP_MAX_LENGTH, NAME_MAX_LENGTH, TABLE } from '../../constants';
 
 export default defineCollection({
   name: COLLECTION,
@@ -39,6 +39,6 @@ export default defineCollection({
     { name: 'rateLimit', type: 'json', allowNull: true },
     { name: 'readOnly', type: 'boolean', allowNull: false, defaultValue: false, interface: 'checkbox' },
     { name: 'lastUsedAt', type: 'date', allowNull: true, interface: 'datetime' },
-    { name: 'lastUsedIp', type: 'string', length: 45, allowNull: true },
+    { name: 'lastUsedIp', type: 'string', length: IP_MAX_LENGTH, allowNull: true },
   ],
 });

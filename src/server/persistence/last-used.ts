@@ -1,6 +1,6 @@
 import type Database from '@nocobase/database';
 import { Op } from '@nocobase/database';
-import { COLLECTION } from '../../constants';
+import { COLLECTION, IP_MAX_LENGTH } from '../../constants';
 import { PeriodicFlush } from './periodic-flush';
 
 interface LastUse {
@@ -25,7 +25,9 @@ export class LastUsedTracker extends PeriodicFlush {
   }
 
   touch(id: number | string, now = Date.now(), ip = '') {
-    this.pending.set(id, { at: new Date(now), ip });
+    // Cut to the column: PostgreSQL refuses a longer value (SQLite keeps it), and the write with
+    // it. A trusted proxy's X-Forwarded-For entry or an address with a zone can be longer.
+    this.pending.set(id, { at: new Date(now), ip: ip.slice(0, IP_MAX_LENGTH) });
   }
 
   /** What is not written yet, for answers that must include it. */
