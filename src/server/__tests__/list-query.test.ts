@@ -106,4 +106,33 @@ describe('apiKeys:list query parameters', () => {
     badInput(await agent.get('/api/apiKeys:get?filterByTk=9999999999999999999'));
     badInput(await agent.post('/api/apiKeys:destroy?filterByTk=99999999999999999'));
   });
+
+  const list = (filter: object) => agent.get(`/api/apiKeys:list?filter=${encodeURIComponent(JSON.stringify(filter))}`);
+
+  it('takes a truth test only on a true-or-false column, on every database', async () => {
+    // The host compares the column with true: PostgreSQL refuses that for text, dates and ids.
+    for (const filter of [{ name: { $isTruly: true } }, { expiresAt: { $isFalsy: true } }, { id: { $isTruly: true } }]) {
+      const res = await list(filter);
+      badInput(res);
+      expect(res.body.errors[0].message, JSON.stringify(filter)).toBe(`filter on ${Object.keys(filter)[0]} must compare it with values of its type.`);
+    }
+    const enabled = await list({ enabled: { $isTruly: true } });
+    expect(enabled.status).toBe(200);
+    expect(enabled.body.meta.count).toBeGreaterThan(0);
+  });
+
+  it('finds a backslash in a text filter as a backslash, on every database', async () => {
+    // PostgreSQL's LIKE reads a backslash as an escape: `C:\keys` would look for `C:keys`.
+    await createKey(app, alice, { name: 'C:\\keys\\nightly' });
+    await createKey(app, alice, { name: 'ends in \\' });
+    const names = async (filter: object) => {
+      const res = await list(filter);
+      expect(res.status, JSON.stringify(filter)).toBe(200);
+      return res.body.data.map((key: any) => key.name);
+    };
+    expect(await names({ name: { $includes: 'C:\\keys' } })).toEqual(['C:\\keys\\nightly']);
+    expect(await names({ name: { $startsWith: 'C:\\' } })).toEqual(['C:\\keys\\nightly']);
+    expect(await names({ name: { $endsWith: ' \\' } })).toEqual(['ends in \\']);
+    expect(await names({ $or: [{ name: { $includes: 'S\\NIGHT' } }, { name: 'none' }] })).toEqual(['C:\\keys\\nightly']);
+  });
 });

@@ -4,7 +4,7 @@ import { KeywardError, refusals, throwKeywardError } from '../errors';
 import { requestedExpiry } from './expiry';
 import { assertNameFree, issueKey, nameClashAsBadInput, parseName, parseRestrictions, parseRoleName } from './issue-key';
 import { isRecordId } from '../record-id';
-import { FILTER_BY_TK_MESSAGE, parseListQuery } from '../restrictions/list-query';
+import { FILTER_BY_TK_MESSAGE, parseListQuery, withLiteralBackslashes } from '../restrictions/list-query';
 
 type Values = Record<string, unknown>;
 type Model = { get(name: string): any; toJSON(): Record<string, any> };
@@ -59,7 +59,9 @@ function present(key: Model, role: Model | null = key.get('role')) {
 }
 
 export const list = handle(async (ctx) => {
-  const { filter, sort, fields, page, pageSize } = parseListQuery(ctx.action.params);
+  const { filter: asked, sort, fields, page, pageSize } = parseListQuery(ctx.action.params);
+  // The same keys whatever the database: a backslash in a text filter is a backslash.
+  const filter = asked && !ctx.db.inDialect('sqlite') ? withLiteralBackslashes(asked) : asked;
   const own = { createdById: ownerId(ctx) };
   const [rows, count] = await ctx.db
     .getRepository(COLLECTION)

@@ -35,9 +35,11 @@ const fitsType: Record<ColumnType, (value: unknown) => boolean> = {
 
 /**
  * Comparisons on a single column, by what they take: a value of the column's type (null too,
- * for equality), text on a text column, or nothing that matters (presence tests).
+ * for equality), text on a text column, nothing that matters (presence tests), or a truth test
+ * of a boolean column (the host compares the column with true: PostgreSQL refuses that for any
+ * other type, where SQLite compares text or dates with 1).
  */
-const OPERATORS: Readonly<Record<string, 'value' | 'text' | 'presence'>> = {
+const OPERATORS: Readonly<Record<string, 'value' | 'text' | 'presence' | 'truth'>> = {
   $eq: 'value',
   $ne: 'value',
   $in: 'value',
@@ -54,8 +56,8 @@ const OPERATORS: Readonly<Record<string, 'value' | 'text' | 'presence'>> = {
   $notEmpty: 'presence',
   $exists: 'presence',
   $notExists: 'presence',
-  $isTruly: 'presence',
-  $isFalsy: 'presence',
+  $isTruly: 'truth',
+  $isFalsy: 'truth',
 };
 
 const FILTER_MESSAGE = 'filter must be a JSON object.';
@@ -95,6 +97,9 @@ function fits(name: string, operator: string, value: unknown): boolean {
   const takes = OPERATORS[operator];
   if (takes === 'presence') {
     return isPlain(value);
+  }
+  if (takes === 'truth') {
+    return type === 'boolean' && isPlain(value);
   }
   if (takes === 'text') {
     return type === 'string' && typeof value === 'string';
@@ -188,6 +193,30 @@ export function parseListQuery(params: Record<string, unknown>): ListQuery {
     page: positiveInteger(params.page, 1, Number.MAX_SAFE_INTEGER, 'page'),
     pageSize: positiveInteger(params.pageSize, 20, PAGE_SIZE_MAX, 'pageSize'),
   };
+}
+
+/**
+ * The filter with every backslash in a text comparison's value doubled, for the databases whose
+ * LIKE takes a backslash as its escape (PostgreSQL, MySQL): the host escapes `%` and `_` with
+ * one but leaves a backslash of the value as it is, so there `C:\keys` would look for `C:keys`
+ * and a value ending in a backslash would be refused. SQLite's LIKE has no escape character.
+ */
+export function withLiteralBackslashes(filter: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(filter).map(([key, value]) => {
+      if (LOGICAL.has(key) && Array.isArray(value)) {
+        return [key, value.map((branch) => withLiteralBackslashes(branch))];
+      }
+      if (!isObject(value)) {
+        return [key, value];
+      }
+      const comparisons = Object.entries(value).map(([operator, operand]) => [
+        operator,
+        OPERATORS[operator] === 'text' && typeof operand === 'string' ? operand.replace(/\\/g, '\\\\') : operand,
+      ]);
+      return [key, Object.fromEntries(comparisons)];
+    }),
+  );
 }
 
 // `/apiKeys:<action>` and REST's `/apiKeys/<id>`; association paths are the guard's to refuse.
