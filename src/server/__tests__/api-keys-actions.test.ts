@@ -79,6 +79,9 @@ describe('apiKeys actions', () => {
     [{ role: { name: TODOS_ROLE }, expiresIn: '1d' }, 'Name is required.'],
     [{ name: '   ', role: { name: TODOS_ROLE }, expiresIn: '1d' }, 'Name is required.'],
     [{ name: 'x'.repeat(101), role: { name: TODOS_ROLE }, expiresIn: '1d' }, 'Name must be at most 100 characters.'],
+    // PostgreSQL would store `a\0b` in its place; SQLite fails on it.
+    [{ name: 'a\u0000b', role: { name: TODOS_ROLE }, expiresIn: '1d' }, 'Name must not contain control characters.'],
+    [{ name: 'two\nlines', role: { name: TODOS_ROLE }, expiresIn: '1d' }, 'Name must not contain control characters.'],
     [{ name: 'x', role: { name: TODOS_ROLE } }, 'Expiry must be never'],
     [{ name: 'x', role: { name: TODOS_ROLE }, expiresIn: '11y' }, 'Expiry must be never'],
     [{ name: 'x', role: { name: TODOS_ROLE }, expiresAt: '2001-01-01' }, 'Expiry must be a date in the future'],
@@ -89,6 +92,14 @@ describe('apiKeys actions', () => {
     expect(res.status).toBe(400);
     expect(res.body.errors[0].code).toBe(ErrorCode.BAD_INPUT);
     expect(res.body.errors[0].message).toContain(message);
+  });
+
+  it('refuses a rename to a name with a NUL and keeps the old name', async () => {
+    const { record, agent } = await createKey(app, alice, { name: 'plain' });
+    const res = await agent.resource('apiKeys').update({ filterByTk: record.id, values: { name: 'pl\u0000ain' } });
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].message).toBe('Name must not contain control characters.');
+    expect((await app.db.getRepository('apiKeys').findOne({ filterByTk: record.id })).get('name')).toBe('plain');
   });
 
   it('keeps names unique per owner only', async () => {
