@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BUILT_IN_PLUGIN, ErrorCode, HANDOVER_RESOURCE, PACKAGE_NAME } from '../../constants';
 import eraseBuiltInApiKeysCommand from '../commands/erase-built-in-api-keys';
-import { readBuiltInRows } from '../handover/built-in-table';
+import { readBuiltInRows, withBuiltInTable } from '../handover/built-in-table';
 import type PluginKeywardServer from '../plugin';
 import Keyward from '../plugin';
 import { createKey, defineTodos, HOST_PLUGINS, setUpTodos, sharedDatabase, SNIPPET, TODOS_ROLE, withKey } from './helpers';
@@ -246,5 +246,37 @@ describe('taking over from the built-in "Auth: API keys" plugin', () => {
   it('leaves a key made with Keyward alone', async () => {
     const { key } = await createKey(app, owner);
     expect((await todos(key)).status).toBe(200);
+  });
+
+  it('goes on past a key it cannot import, blocks that one, and logs no token', async () => {
+    const sign = (expiresIn: string) => app.authManager.jwt.sign({ userId: owner.id, roleName: TODOS_ROLE }, { expiresIn });
+    const [failing, fine] = [sign('40d'), sign('41d')];
+    const now = new Date();
+    await withBuiltInTable(app.db, (table) =>
+      app.db.sequelize.getQueryInterface().bulkInsert(table.getTableName(), [
+        { name: 'failing', roleName: TODOS_ROLE, token: failing, createdAt: now },
+        { name: 'fine', roleName: TODOS_ROLE, token: fine, createdAt: now },
+      ]),
+    );
+    // The first insert fails the way a database does: with the statement, token and all.
+    const create = vi.spyOn(app.db.getRepository('apiKeys'), 'create');
+    create.mockRejectedValueOnce(new Error(`insert into keys values ('${failing}')`));
+    const error = vi.spyOn(app.log, 'error');
+    try {
+      const report = await keyward.handover.takeOver();
+      expect(report).toMatchObject({ imported: 1, failed: 1 });
+    } finally {
+      create.mockRestore();
+    }
+    const logged = JSON.stringify(error.mock.calls);
+    error.mockRestore();
+    expect(logged).toMatch(/could not import the built-in API key/);
+    expect(logged).not.toContain(failing);
+
+    expect(await isBlockedForHost(failing)).toBe(true);
+    const refused = await todos(failing);
+    expect(refused.status).toBe(401);
+    expect((await todos(fine)).status).toBe(200);
+    expect((await (await admin()).resource(HANDOVER_RESOURCE).get()).body.data).toMatchObject({ pending: true, imported: 1, failed: 1 });
   });
 });

@@ -48,9 +48,9 @@ export class Handover {
   async takeOver() {
     await this.switchOffBuiltIn();
     const report = await importBuiltInKeys(this.app.db, this.tokens, (row, error) =>
-      // The message only: a failed statement's SQL would carry the token.
+      // The message only, the token cut out: a failed statement's SQL would carry it.
       this.app.log.error(`Keyward could not import the built-in API key ${row.id}; it is blocked`, {
-        reason: error instanceof Error ? error.message.slice(0, 200) : String(error),
+        reason: (error instanceof Error ? error.message : String(error)).split(row.token!).join('<token>').slice(0, 200),
       }),
     );
     if (report.imported > 0 || report.failed > 0) {
