@@ -109,7 +109,7 @@ export function ApiKeysPage({ api, t, apiBaseUrl, locale }: ApiKeysPageProps) {
       ),
     },
     { title: t('Role'), key: 'role', render: (_, key) => roleTitle(key.role?.title ?? key.roleName, t) },
-    { title: t('Key'), dataIndex: 'hint', render: (hint: string) => <Typography.Text code>{hint}</Typography.Text> },
+    { title: t('Key'), dataIndex: 'hint', render: (hint: string) => <Typography.Text code style={{ whiteSpace: 'nowrap' }}>{hint}</Typography.Text> },
     { title: t('Created'), dataIndex: 'createdAt', render: (date: string) => <When date={date} t={t} empty="" locale={locale} /> },
     {
       title: t('Expires'),
@@ -124,11 +124,20 @@ export function ApiKeysPage({ api, t, apiBaseUrl, locale }: ApiKeysPageProps) {
         ),
     },
     { title: t('Restrictions'), key: 'restrictions', render: (_, key) => <RestrictionTags apiKey={key} t={t} /> },
-    { title: t('Last used'), dataIndex: 'lastUsedAt', render: (date: string | null) => <When date={date} t={t} empty="Never used" locale={locale} /> },
     {
-      title: t('Last 30 days'),
+      // The last 30 days as a sparkline (a click shows the chart), and when the key was last used.
+      title: t('Usage'),
       key: 'usage',
-      render: (_, key) => <UsageCell apiKey={key} api={api} t={t} locale={locale} onOpen={setViewing} />,
+      render: (_, key) => (
+        <UsageCell
+          apiKey={key}
+          api={api}
+          t={t}
+          locale={locale}
+          onOpen={setViewing}
+          renderLastUsed={(date) => <When date={date} t={t} empty="Never used" locale={locale} />}
+        />
+      ),
     },
     {
       title: t('Status'),

@@ -31,7 +31,7 @@ export function HandoverNotice({ api, t }: { api: KeysApi; t: Translate }) {
       type={copies ? 'warning' : 'info'}
       showIcon
       style={{ marginBottom: 16 }}
-      message={t('API keys taken over from the built-in "Auth: API keys" plugin, now switched off: {{count}}.', {
+      message={t('API keys were taken over from the built-in "Auth: API keys" plugin, now switched off: {{count}}.', {
         count: notice.imported,
       })}
       description={

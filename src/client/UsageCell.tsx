@@ -1,7 +1,7 @@
 import { Typography } from 'antd';
 import React, { useEffect, useRef, useState } from 'react';
 import type { ApiKeyRecord, KeysApi, KeyUsage, Translate } from './api';
-import { formatCount, Sparkline, usageTotals } from './UsageChart';
+import { SPARK_HEIGHT, Sparkline, sparklineWidth } from './UsageChart';
 import { USAGE_DAYS_SHOWN } from './UsageModal';
 
 export interface UsageCellProps {
@@ -10,6 +10,8 @@ export interface UsageCellProps {
   t: Translate;
   locale?: string;
   onOpen(key: ApiKeyRecord): void;
+  /** When the key was last used ("2 hours ago"), or that it never was for null. */
+  renderLastUsed(date: string | null): React.ReactNode;
 }
 
 /** Calls back once the element is on screen; at once where the browser cannot tell. */
@@ -33,10 +35,11 @@ function useOnScreen(ref: React.RefObject<Element>): boolean {
 
 /**
  * A row's 30-day sparkline, fetched when the row is first on screen (and again when the key
- * was used since). A failed fetch shows a dash: the rest of the page does not depend on it.
+ * was used since), over when the key was last used. A failed fetch shows a dash: the rest of
+ * the page does not depend on it.
  */
-export function UsageCell({ apiKey, api, t, locale, onOpen }: UsageCellProps) {
-  const ref = useRef<HTMLSpanElement>(null);
+export function UsageCell({ apiKey, api, t, locale, onOpen, renderLastUsed }: UsageCellProps) {
+  const ref = useRef<HTMLDivElement>(null);
   const onScreen = useOnScreen(ref);
   const [usage, setUsage] = useState<KeyUsage | null>();
   const { id, lastUsedAt } = apiKey;
@@ -64,27 +67,34 @@ export function UsageCell({ apiKey, api, t, locale, onOpen }: UsageCellProps) {
     );
   } else if (usage === undefined) {
     // Holds the sparkline's place while it loads, so the row does not jump.
-    content = <span style={{ display: 'inline-block', width: 119, height: 24 }} />;
+    content = <span style={{ display: 'inline-block', width: sparklineWidth(USAGE_DAYS_SHOWN), height: SPARK_HEIGHT }} />;
   } else {
-    const { ok, refused } = usageTotals(usage.data);
     content = (
       <button
         type="button"
         className="keyward-usage-button"
         title={t('Show usage')}
         onClick={() => onOpen(apiKey)}
-        style={{ display: 'inline-flex', alignItems: 'flex-end', gap: 8, padding: 0, border: 0, background: 'none', cursor: 'pointer', font: 'inherit', color: 'inherit' }}
+        style={{ display: 'block', padding: 0, border: 0, background: 'none', cursor: 'pointer' }}
       >
         <Sparkline days={usage.data} t={t} locale={locale} />
-        <Typography.Text type="secondary" style={{ fontSize: 12, lineHeight: 1 }}>
-          {formatCount(ok + refused, locale)}
-        </Typography.Text>
       </button>
     );
   }
+  // The usage answer counts uses not yet written to the key's row: the fresher of the two.
+  const lastUsed = usage?.meta.lastUsedAt ?? lastUsedAt;
   return (
-    <span ref={ref} className="keyward-usage-cell" style={{ display: 'inline-block', minHeight: 24 }}>
-      {content}
-    </span>
+    <div ref={ref} className="keyward-usage-cell">
+      <div style={{ minHeight: SPARK_HEIGHT, display: 'flex', alignItems: 'flex-end' }}>{content}</div>
+      <div style={{ fontSize: 12, marginTop: 4, whiteSpace: 'nowrap' }}>
+        {lastUsed ? (
+          <>
+            {t('Last used')}: {renderLastUsed(lastUsed)}
+          </>
+        ) : (
+          renderLastUsed(null)
+        )}
+      </div>
+    </div>
   );
 }

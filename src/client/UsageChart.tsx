@@ -66,13 +66,14 @@ function dayTooltip(day: UsageDay, t: Translate, locale?: string): string {
 /** Bar height for a count, at least a pixel for any count above 0 so a single refusal shows. */
 const barHeight = (count: number, max: number, height: number) => (count > 0 ? Math.max(1, (count / max) * height) : 0);
 
-const SPARK_BAR = 3;
+const SPARK_BAR = 2;
 const SPARK_GAP = 1;
-const SPARK_HEIGHT = 24;
+export const SPARK_HEIGHT = 20;
+export const sparklineWidth = (days: number) => days * (SPARK_BAR + SPARK_GAP) - SPARK_GAP;
 
 /** A key's requests per day as tiny stacked bars: answered in blue, refused in red above. */
 export function Sparkline({ days, t, locale }: { days: UsageDay[]; t: Translate; locale?: string }) {
-  const width = days.length * (SPARK_BAR + SPARK_GAP) - SPARK_GAP;
+  const width = sparklineWidth(days.length);
   const max = Math.max(1, ...days.map((day) => day.ok + day.refused));
   const summary = usageSummary(days, t, locale);
   return (

@@ -76,7 +76,7 @@ describe('ApiKeysPage', () => {
     const api = fakeApi([key({ id: 5, name: 'nightly', imported: true, hint: 'eyJ…x9Zq' })]);
     api.handover.mockResolvedValue({ pending: true, imported: 1, skipped: 2, plaintextCopies: 1 });
     render(<ApiKeysPage api={api} t={t} apiBaseUrl={apiBaseUrl} />);
-    await waitFor(() => expect(screen.getByText(/API keys taken over from the built-in "Auth: API keys" plugin, now switched off: 1\./)).toBeTruthy());
+    await waitFor(() => expect(screen.getByText(/API keys were taken over from the built-in "Auth: API keys" plugin, now switched off: 1\./)).toBeTruthy());
     expect(screen.getByText(/left behind: 2/)).toBeTruthy();
     expect(within(row('nightly')).getByText('Imported')).toBeTruthy();
     expect(within(row('nightly')).getByText('eyJ…x9Zq')).toBeTruthy();
@@ -129,15 +129,19 @@ describe('ApiKeysPage', () => {
   });
 
   it("shows each key's last 30 days as a sparkline, and its usage chart on a click", async () => {
-    const api = fakeApi([key({ id: 1, name: 'busy' }), key({ id: 2, name: 'idle' })]);
+    const api = fakeApi([key({ id: 1, name: 'busy', lastUsedAt: null }), key({ id: 2, name: 'idle' })]);
+    // Used two hours ago, not yet written to the key's row: the usage answer counts it in.
+    const lastUsedAt = new Date(Date.now() - 2 * 3600_000).toISOString();
     api.usage.mockImplementation(async (id: number, days: number) =>
       id === 1
-        ? usage(days, [{ date: dayAgo(0), ok: 12, refused: 3, refusedBy: { API_KEY_RATE_LIMITED: 3 } }], { lastUsedIp: '203.0.113.7' })
+        ? usage(days, [{ date: dayAgo(0), ok: 12, refused: 3, refusedBy: { API_KEY_RATE_LIMITED: 3 } }], { lastUsedAt, lastUsedIp: '203.0.113.7' })
         : usage(days),
     );
     render(<ApiKeysPage api={api} t={t} apiBaseUrl={apiBaseUrl} locale="en-US" />);
     await waitFor(() => expect(within(row('busy')).getByRole('img', { name: 'Last 30 days: 12 answered, 3 refused' })).toBeTruthy());
-    expect(within(row('busy')).getByText('15')).toBeTruthy();
+    expect(within(row('busy')).getByText('2 hours ago')).toBeTruthy();
+    expect(within(row('busy')).queryByText('Never used')).toBeNull();
+    expect(within(row('idle')).getByText('Never used')).toBeTruthy();
     expect(row('busy').querySelectorAll('rect[data-kind="ok"]')).toHaveLength(1);
     expect(row('busy').querySelectorAll('rect[data-kind="refused"]')).toHaveLength(1);
     await waitFor(() => expect(within(row('idle')).getByRole('img', { name: 'Last 30 days: 0 answered, 0 refused' })).toBeTruthy());

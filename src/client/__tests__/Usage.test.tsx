@@ -4,9 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { refusalLabel } from '../refusal-labels';
 import { Sparkline, UsageChart, usageTotals } from '../UsageChart';
 import { UsageDetails, UsageModal } from '../UsageModal';
+import type { UsageDay } from '../api';
 import { dayAgo, fakeApi, key, t, usage } from './fakes';
 
-const DAYS = [
+const DAYS: UsageDay[] = [
   { date: dayAgo(2), ok: 40, refused: 10, refusedBy: { API_KEY_RATE_LIMITED: 6, API_KEY_READ_ONLY: 4 } },
   { date: dayAgo(1), ok: 100, refused: 0, refusedBy: {} },
   { date: dayAgo(0), ok: 7, refused: 3, refusedBy: { API_KEY_IP_NOT_ALLOWED: 2, '403': 1 } },
@@ -20,11 +21,11 @@ describe('Sparkline', () => {
   it('draws a bar per day with use, refusals stacked in their own color, to scale', () => {
     const { container } = render(<Sparkline days={usage(30, DAYS).data} t={t} />);
     const svg = container.querySelector('svg')!;
-    // 30 days of 3 px bars, 1 px apart.
-    expect(svg.getAttribute('width')).toBe('119');
-    expect(rects(svg, 'ok')).toEqual([(40 / 100) * 24, 24, (7 / 100) * 24]);
+    // 30 days of 2 px bars, 1 px apart, 20 px high.
+    expect(svg.getAttribute('width')).toBe('89');
+    expect(rects(svg, 'ok')).toEqual([(40 / 100) * 20, 20, (7 / 100) * 20]);
     // 3 of 100 would be under a pixel: drawn as one, so it shows.
-    expect(rects(svg, 'refused')).toEqual([(10 / 100) * 24, 1]);
+    expect(rects(svg, 'refused')).toEqual([(10 / 100) * 20, 1]);
     const [firstOk] = svg.querySelectorAll('rect[data-kind="ok"]');
     const [firstRefused] = svg.querySelectorAll('rect[data-kind="refused"]');
     // Refusals sit on top of the answered requests of the same day, in red.
@@ -32,7 +33,7 @@ describe('Sparkline', () => {
     expect(Number(firstRefused.getAttribute('y')) + Number(firstRefused.getAttribute('height'))).toBeCloseTo(Number(firstOk.getAttribute('y')));
     expect(firstRefused.getAttribute('fill')).not.toBe(firstOk.getAttribute('fill'));
     // The day with most use is on the right: today is the last bar.
-    expect(Number(firstOk.getAttribute('x'))).toBe(27 * 4);
+    expect(Number(firstOk.getAttribute('x'))).toBe(27 * 3);
     expect(svg.getAttribute('aria-label')).toBe('Last 30 days: 147 answered, 13 refused');
     expect(svg.querySelector('title')!.textContent).toBe('Last 30 days: 147 answered, 13 refused');
   });

@@ -23,7 +23,9 @@ function startEnvironment(storage: string, port: number) {
       env[name] = value;
     }
   }
-  return { ...env, STORAGE_PATH: storage, APP_PORT: String(port) };
+  // One trusted proxy: a request may then say it comes from elsewhere with X-Forwarded-For, so
+  // the test can show a refusal for an address the key does not allow.
+  return { ...env, STORAGE_PATH: storage, APP_PORT: String(port), KEYWARD_TRUSTED_PROXIES: '1' };
 }
 
 function waitForReady(child: ChildProcess, output: string[]): Promise<void> {
@@ -100,9 +102,33 @@ describe('the settings page in a real browser', () => {
     if (storage) fs.rmSync(storage, { recursive: true, force: true });
   }, 60_000);
 
-  async function listTodos(key: string) {
-    const res = await fetch(`${baseUrl}/api/todos:list`, { headers: { Authorization: `Bearer ${key}` } });
+  async function listTodos(key: string, headers: Record<string, string> = {}) {
+    const res = await fetch(`${baseUrl}/api/todos:list`, { headers: { Authorization: `Bearer ${key}`, ...headers } });
     return { status: res.status, body: await res.json() };
+  }
+
+  async function createTodo(key: string) {
+    const res = await fetch(`${baseUrl}/api/todos:create`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ title: 'not with a read-only key' }),
+    });
+    return { status: res.status, body: await res.json() };
+  }
+
+  /** Answered requests, then refusals of three kinds, so the key's usage has something to show. */
+  async function useKey(key: string) {
+    const codes: Record<string, number> = {};
+    const count = ({ status, body }: { status: number; body: any }) => {
+      const outcome = status === 200 ? 'ok' : body.errors[0].code;
+      codes[outcome] = (codes[outcome] ?? 0) + 1;
+    };
+    for (let i = 0; i < 9; i++) count(await listTodos(key));
+    for (let i = 0; i < 3; i++) count(await createTodo(key));
+    for (let i = 0; i < 2; i++) count(await listTodos(key, { 'X-Forwarded-For': '203.0.113.9' }));
+    // Up to the limit of 20 a minute (a new minute may start on the way: then on to its limit).
+    for (let i = 0; i < 60 && !codes.API_KEY_RATE_LIMITED; i++) count(await listTodos(key));
+    return codes;
   }
 
   it('creates a key in the UI, uses it, deletes it in the UI, and the key stops working', async () => {
@@ -122,6 +148,22 @@ describe('the settings page in a real browser', () => {
     await form.getByLabel('Name').fill(KEY_NAME);
     await form.getByLabel('Role').click();
     await page.locator('.ant-select-item-option', { hasText: 'To Dos API Role' }).click();
+    // Restrictions: only from this machine, 20 requests a minute, reads only.
+    const ips = form.getByLabel('Allowed IPs');
+    for (const entry of ['127.0.0.1', '::1']) {
+      await ips.fill(entry);
+      await ips.press('Enter');
+    }
+    await form.getByPlaceholder('Requests').fill('20');
+    await form.getByLabel('Read-only').check();
+    await form.getByTitle('::1').waitFor();
+    // Tall enough for the whole form.
+    await page.setViewportSize({ width: 1280, height: 1000 });
+    await form.getByLabel('Name').click();
+    await page.mouse.move(0, 0);
+    await settled(page);
+    await page.screenshot({ path: path.join(screenshots, 'add-key-form.png') });
+    await page.setViewportSize({ width: 1280, height: 800 });
     await form.getByRole('button', { name: 'Submit' }).click();
 
     const oneTime = page.getByRole('dialog', { name: 'API key created' });
@@ -134,17 +176,41 @@ describe('the settings page in a real browser', () => {
     const used = await listTodos(key);
     expect(used.status).toBe(200);
     expect(used.body.data.map((todo: { title: string }) => todo.title).sort()).toEqual([...TODOS].sort());
+    const outcomes = await useKey(key);
+    expect(outcomes).toMatchObject({ API_KEY_READ_ONLY: 3, API_KEY_IP_NOT_ALLOWED: 2, API_KEY_RATE_LIMITED: 1 });
+    expect(outcomes.ok).toBeGreaterThanOrEqual(9);
 
     await oneTime.getByRole('button', { name: 'Done' }).click();
     await oneTime.getByRole('button', { name: 'Yes, close' }).click();
     await oneTime.waitFor({ state: 'hidden' });
+    // As a person finds the page on coming back: with the key's use since.
+    await page.reload();
 
     const row = page.getByRole('row', { name: new RegExp(KEY_NAME) });
     await row.getByText('To Dos API Role').waitFor();
     await row.getByText('Active').waitFor();
+    await row.getByRole('img', { name: /^Last 30 days/ }).waitFor();
     await page.mouse.move(0, 0);
     await settled(page);
     await page.screenshot({ path: path.join(screenshots, 'settings-page.png') });
+
+    // The key's usage: today's answered and refused requests (not yet written to the database:
+    // the server counts them in), refusals by reason, and the address it was last used from.
+    const answered = 1 + outcomes.ok;
+    await page.setViewportSize({ width: 1280, height: 1000 });
+    await row.getByTitle('Show usage').click();
+    const usage = page.getByRole('dialog', { name: `Usage: ${KEY_NAME}` });
+    await usage.getByRole('heading', { name: `Last 30 days: ${answered} answered, 6 refused` }).waitFor();
+    await usage.getByRole('cell', { name: 'Over its rate limit', exact: true }).waitFor();
+    await usage.getByRole('cell', { name: 'Write with a read-only key', exact: true }).waitFor();
+    await usage.getByRole('cell', { name: 'From an address not allowed', exact: true }).waitFor();
+    expect(await usage.locator('.keyward-usage-day').count()).toBe(30);
+    await page.mouse.move(0, 0);
+    await settled(page);
+    await page.screenshot({ path: path.join(screenshots, 'usage-chart.png') });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await usage.locator('.ant-modal-footer').getByRole('button', { name: 'Close' }).click();
+    await usage.waitFor({ state: 'hidden' });
 
     await row.getByRole('button', { name: 'Delete' }).click();
     await page.locator('.ant-popconfirm').getByRole('button', { name: 'Delete' }).click();
