@@ -16,6 +16,7 @@ export default defineConfig({
     include: ['src/**/__tests__/**/*.test.{ts,tsx}'],
     environmentMatchGlobs: [['src/client/**', 'jsdom']],
     setupFiles: ['src/client/__tests__/setup.ts', 'src/server/__tests__/postgres-setup.ts'],
+    globalSetup: ['src/server/__tests__/postgres-run.ts'],
     env: {
       ...database, LOGGER_LEVEL: 'error', APP_ENV: 'test',
       // The plugin manager resolves host plugins by name only with this set.

@@ -16,6 +16,7 @@ export type PostgresEnvironment = {
 export declare function postgresSettings(env?: NodeJS.ProcessEnv): PostgresSettings;
 export declare function postgresEnvironment(settings: PostgresSettings): PostgresEnvironment;
 export declare function ensureDatabase(settings: PostgresSettings, database?: string): Promise<void>;
+export declare function dropDatabases(settings: PostgresSettings, prefix: string): Promise<string[]>;
 export declare function ensurePostgres(options?: {
   database?: string;
   env?: NodeJS.ProcessEnv;

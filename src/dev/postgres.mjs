@@ -71,6 +71,20 @@ export async function ensureDatabase(settings, database = settings.database) {
   }
 }
 
+/** Drops every database whose name starts with `prefix` (none may be in use). */
+export async function dropDatabases(settings, prefix) {
+  const client = await connect(settings, 'postgres');
+  try {
+    const { rows } = await client.query('SELECT datname FROM pg_database WHERE starts_with(datname, $1)', [prefix]);
+    for (const { datname } of rows) {
+      await client.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(datname)}`);
+    }
+    return rows.map(({ datname }) => datname);
+  } finally {
+    await client.end();
+  }
+}
+
 function run(command, args, { quiet = false } = {}) {
   const result = spawnSync(command, args, {
     cwd: '/tmp', // psql as postgres cannot read the repository's folder
