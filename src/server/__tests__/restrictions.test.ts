@@ -132,7 +132,7 @@ describe('per-key restrictions', () => {
   });
 
   it('counts a limited key per window, says where it stands, and refuses it past the limit', async () => {
-    const { key, record } = await createKey(app, user, { rateLimit: { limit: 3, windowSeconds: 2 } });
+    const { key, record, agent } = await createKey(app, user, { rateLimit: { limit: 3, windowSeconds: 2 } });
     expect(record.rateLimit).toEqual({ limit: 3, windowSeconds: 2 });
     // Start at the beginning of a window, so all four requests fall in it.
     await new Promise((resolve) => setTimeout(resolve, 2000 - (Date.now() % 2000)));
@@ -150,6 +150,9 @@ describe('per-key restrictions', () => {
     expect(Number(over.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(Number(over.headers['retry-after'])).toBeLessThanOrEqual(2);
     expect(over.headers['ratelimit-remaining']).toBe('0');
+    // The refusal is counted under the key it refused.
+    const usage = await agent.get(`/api/apiKeys:usage?filterByTk=${record.id}&days=1`);
+    expect(usage.body.data[0]).toMatchObject({ ok: 3, refused: 1, refusedBy: { [ErrorCode.RATE_LIMITED]: 1 } });
     await new Promise((resolve) => setTimeout(resolve, Number(over.headers['ratelimit-reset']) * 1000));
     expect((await withKey(app, key).get('/api/todos:list')).status).toBe(200);
   });

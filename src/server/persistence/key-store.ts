@@ -1,8 +1,8 @@
 import type Database from '@nocobase/database';
-import { LRUCache } from 'lru-cache';
 import { type AddressList, compileAllowedIps } from '../restrictions/allowed-ips';
 import type { RateLimit } from '../restrictions/rate-limit';
 import { COLLECTION } from '../../constants';
+import { ExpiringMap } from '../verification/expiring-map';
 import { hashKey } from '../verification/key-format';
 import { HASH_LOOKUP } from './hash-column-guard';
 
@@ -30,7 +30,8 @@ export interface KeyStoreOptions {
 
 /** Looks keys up by hash: from a bounded in-memory cache, else with one database query. */
 export class KeyStore {
-  private readonly cache: LRUCache<string, KeyRecord>;
+  private readonly cache: ExpiringMap<string, KeyRecord>;
+  private readonly ttlMs: number;
   /** Bumped by every invalidation, so a lookup that raced one does not cache what it read. */
   private generation = 0;
   /**
@@ -44,18 +45,25 @@ export class KeyStore {
     private readonly db: Database,
     { max = 10_000, ttlMs = 10 * 60 * 1000 }: KeyStoreOptions = {},
   ) {
-    this.cache = new LRUCache({ max, ttl: ttlMs });
+    this.cache = new ExpiringMap(max);
+    this.ttlMs = ttlMs;
+  }
+
+  /** The cached record, at once: the request path awaits nothing for a key it knows. */
+  cached(hash: string, now = Date.now()): KeyRecord | undefined {
+    return this.cache.get(hash, now);
   }
 
   async find(hash: string): Promise<KeyRecord | null> {
-    const cached = this.cache.get(hash);
+    const cached = this.cache.get(hash, Date.now());
     if (cached) {
       return cached;
     }
     const generation = this.generation;
     const record = await this.load(hash);
     if (record && generation === this.generation) {
-      this.cache.set(hash, record);
+      const now = Date.now();
+      this.cache.set(hash, record, now + this.ttlMs, now);
     }
     return record;
   }
@@ -86,7 +94,7 @@ export class KeyStore {
   /** By id, not hash: the hash never leaves the lookup, not even in a cluster message. */
   invalidate(id: number | string) {
     this.generation++;
-    const stale = [...this.cache.entries()].filter(([, record]) => String(record.id) === String(id));
+    const stale = [...this.cache].filter(([, record]) => String(record.id) === String(id));
     stale.forEach(([hash]) => this.cache.delete(hash));
   }
 

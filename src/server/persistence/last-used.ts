@@ -14,7 +14,8 @@ interface LastUse {
  * key, so a request costs no database write.
  */
 export class LastUsedTracker extends PeriodicFlush {
-  private readonly pending = new Map<number | string, LastUse>();
+  /** Epoch ms, not a Date: a request only overwrites two fields; the Date is made to be written. */
+  private readonly pending = new Map<number | string, { at: number; ip: string }>();
 
   constructor(
     private readonly db: Database,
@@ -24,15 +25,24 @@ export class LastUsedTracker extends PeriodicFlush {
     super(intervalMs, onError);
   }
 
+  /** On every request with a key: the key's pending use is overwritten in place, nothing allocated. */
   touch(id: number | string, now = Date.now(), ip = '') {
     // Cut to the column: PostgreSQL refuses a longer value (SQLite keeps it), and the write with
     // it. A trusted proxy's X-Forwarded-For entry or an address with a zone can be longer.
-    this.pending.set(id, { at: new Date(now), ip: ip.slice(0, IP_MAX_LENGTH) });
+    const address = ip.length > IP_MAX_LENGTH ? ip.slice(0, IP_MAX_LENGTH) : ip;
+    const use = this.pending.get(id);
+    if (use) {
+      use.at = now;
+      use.ip = address;
+    } else {
+      this.pending.set(id, { at: now, ip: address });
+    }
   }
 
   /** What is not written yet, for answers that must include it. */
   pendingFor(id: number | string): LastUse | undefined {
-    return this.pending.get(id) ?? [...this.pending].find(([key]) => String(key) === String(id))?.[1];
+    const use = this.pending.get(id) ?? [...this.pending].find(([key]) => String(key) === String(id))?.[1];
+    return use && { at: new Date(use.at), ip: use.ip };
   }
 
   /** Writes every pending use; one failed write keeps its use for the next flush, not the rest. */
@@ -41,7 +51,8 @@ export class LastUsedTracker extends PeriodicFlush {
     this.pending.clear();
     const model = this.db.getModel(COLLECTION);
     const failures: unknown[] = [];
-    for (const [id, use] of batch) {
+    for (const [id, pending] of batch) {
+      const use = { at: new Date(pending.at), ip: pending.ip };
       try {
         // hooks off: this bookkeeping must not invalidate the key cache; silent keeps updatedAt.
         // Only forward: in a cluster another node may have written a later use already.
@@ -52,7 +63,7 @@ export class LastUsedTracker extends PeriodicFlush {
       } catch (error) {
         failures.push(error);
         if (!this.pending.has(id)) {
-          this.pending.set(id, use);
+          this.pending.set(id, pending);
         }
       }
     }

@@ -23,7 +23,8 @@ export function clientAddress(ctx: Pick<Context, 'get' | 'req'>, trustedProxies:
       return normalizeAddress(client);
     }
   }
-  return normalizeAddress(peer);
+  // An IPv4 peer (digits and dots) is already in normal form: no regular expression for it.
+  return peer.includes(':') ? normalizeAddress(peer) : peer;
 }
 
 /** `KEYWARD_TRUSTED_PROXIES`: how many reverse proxies of yours stand in front of the app (default 0). */

@@ -1,5 +1,5 @@
-import { LRUCache } from 'lru-cache';
 import { refusals } from '../errors';
+import { ExpiringMap } from '../verification/expiring-map';
 
 export interface RateLimit {
   limit: number;
@@ -27,21 +27,37 @@ export function parseRateLimit(value: unknown): RateLimit | null {
   return { limit, windowSeconds };
 }
 
-/** Counts hits per fixed window; answers the count including this hit (at once, when it can). */
+/**
+ * Counts hits per fixed window; answers the count including this hit (at once, when it can).
+ * Window number `window` of a key's `windowSeconds`-long windows, numbered from the epoch, is
+ * named `<prefix>:<id>:<windowSeconds>:<window>` where counts are shared.
+ */
 export interface WindowCounter {
-  hit(key: string, windowMs: number): number | Promise<number>;
+  hit(prefix: string, id: number | string, windowSeconds: number, window: number, now: number): number | Promise<number>;
+}
+
+/** A key's counts on this node: its current window for each window length it has had. */
+interface KeyWindows {
+  endsAt: number;
+  byLength: Map<number, { window: number; count: number }>;
 }
 
 /** One node's counts, for a single process or a cache store that is not shared. */
 export class MemoryCounter implements WindowCounter {
-  private readonly counts = new LRUCache<string, { count: number }>({ max: 100_000, ttlAutopurge: false });
+  /** By key id, then window length: a request counts without building a string. */
+  private readonly counts = new ExpiringMap<number | string, KeyWindows>(100_000);
 
-  hit(key: string, windowMs: number) {
-    const entry = this.counts.get(key);
-    if (entry) {
-      return ++entry.count;
+  hit(_prefix: string, id: number | string, windowSeconds: number, window: number, now: number) {
+    const windows = this.counts.get(id, now);
+    const current = windows?.byLength.get(windowSeconds);
+    if (current !== undefined && current.window === window) {
+      return ++current.count;
     }
-    this.counts.set(key, { count: 1 }, { ttl: windowMs });
+    const endsAt = (window + 1) * windowSeconds * 1000;
+    const entry = windows ?? { endsAt, byLength: new Map() };
+    entry.byLength.set(windowSeconds, { window, count: 1 });
+    entry.endsAt = Math.max(entry.endsAt, endsAt);
+    this.counts.set(id, entry, entry.endsAt, now);
     return 1;
   }
 }
@@ -54,8 +70,9 @@ interface RedisLike {
 export class RedisCounter implements WindowCounter {
   constructor(private readonly client: RedisLike) {}
 
-  async hit(key: string, windowMs: number) {
-    const [count] = await this.client.multi().incr(key).pExpire(key, windowMs).exec();
+  async hit(prefix: string, id: number | string, windowSeconds: number, window: number) {
+    const key = `${prefix}:${id}:${windowSeconds}:${window}`;
+    const [count] = await this.client.multi().incr(key).pExpire(key, windowSeconds * 1000).exec();
     return Number(count);
   }
 }
@@ -85,13 +102,14 @@ export class RateLimiter {
   take(id: number | string, { limit, windowSeconds }: RateLimit, now = Date.now()): RateDecision | Promise<RateDecision> {
     const windowMs = windowSeconds * 1000;
     const window = Math.floor(now / windowMs);
-    const decide = (count: number): RateDecision => ({
-      allowed: count <= limit,
-      limit,
-      remaining: Math.max(0, limit - count),
-      resetSeconds: Math.max(1, Math.ceil(((window + 1) * windowMs - now) / 1000)),
-    });
-    const count = this.counter.hit(`${this.prefix}:${id}:${windowSeconds}:${window}`, windowMs);
-    return typeof count === 'number' ? decide(count) : count.then(decide);
+    const resetSeconds = Math.max(1, Math.ceil(((window + 1) * windowMs - now) / 1000));
+    const count = this.counter.hit(this.prefix, id, windowSeconds, window, now);
+    return typeof count === 'number'
+      ? decide(count, limit, resetSeconds)
+      : count.then((settled) => decide(settled, limit, resetSeconds));
   }
+}
+
+function decide(count: number, limit: number, resetSeconds: number): RateDecision {
+  return { allowed: count <= limit, limit, remaining: Math.max(0, limit - count), resetSeconds };
 }

@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache';
+import { ExpiringMap } from './expiring-map';
 
 /**
  * Refused keys per client address, on this node. The checksum algorithm is public, so forged
@@ -6,7 +6,8 @@ import { LRUCache } from 'lru-cache';
  * once, with no lookup, until its window ends.
  */
 export class FailureFlood {
-  private readonly windows = new LRUCache<string, { count: number; endsAt: number }>({ max: 100_000 });
+  /** Each address's refusals in its current window; a window is gone once it has ended. */
+  private readonly windows = new ExpiringMap<string, { count: number; endsAt: number }>(100_000);
 
   constructor(
     private readonly maxFailures: number,
@@ -15,19 +16,19 @@ export class FailureFlood {
 
   /** Seconds until the address may try again, or 0 when it may now. */
   blockedFor(address: string, now = Date.now()): number {
-    const window = this.windows.get(address);
-    if (!window || window.endsAt <= now || window.count < this.maxFailures) {
+    const window = this.windows.get(address, now);
+    if (!window || window.count < this.maxFailures) {
       return 0;
     }
     return Math.ceil((window.endsAt - now) / 1000);
   }
 
   record(address: string, now = Date.now()) {
-    const window = this.windows.get(address);
-    if (window && window.endsAt > now) {
+    const window = this.windows.get(address, now);
+    if (window) {
       window.count++;
     } else {
-      this.windows.set(address, { count: 1, endsAt: now + this.windowMs });
+      this.windows.set(address, { count: 1, endsAt: now + this.windowMs }, now + this.windowMs, now);
     }
   }
 }

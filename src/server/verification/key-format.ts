@@ -1,6 +1,7 @@
-import { hash, randomInt } from 'crypto';
+import { randomInt } from 'crypto';
 import { crc32 } from 'zlib';
 import { KEY_PREFIX } from '../../constants';
+import { sha256Hex } from './sha256';
 
 /**
  * Key layout: `keyward_` + 43 base62 chars (256 random bits) + 6 base62 chars (CRC32 of what
@@ -34,18 +35,25 @@ export function generateKey(): string {
   return payload + checksum(payload);
 }
 
-/** True when the string has a key's shape and a matching checksum. Never touches storage. */
-export function isWellFormedKey(candidate: string): boolean {
-  if (candidate.length !== KEY_LENGTH || !KEY_PATTERN.test(candidate)) {
-    return false;
-  }
+/** True when the string has a key's shape: the prefix, the length, base62 after the prefix. */
+export function hasKeyShape(candidate: string): boolean {
+  return candidate.length === KEY_LENGTH && KEY_PATTERN.test(candidate);
+}
+
+/** True when a string of a key's shape ends with the checksum of what precedes it. */
+export function hasValidChecksum(candidate: string): boolean {
   const split = KEY_LENGTH - CHECKSUM_LENGTH;
   return checksum(candidate.slice(0, split)) === candidate.slice(split);
 }
 
-/** What is stored and looked up: the key itself never is. One-shot, as it runs on every request. */
+/** True when the string has a key's shape and a matching checksum. Never touches storage. */
+export function isWellFormedKey(candidate: string): boolean {
+  return hasKeyShape(candidate) && hasValidChecksum(candidate);
+}
+
+/** What is stored and looked up: the key itself never is. SHA-256 in hex (see sha256.ts for why not OpenSSL's). */
 export function hashKey(key: string): string {
-  return hash('sha256', key, 'hex');
+  return sha256Hex(key);
 }
 
 /** Enough to tell keys apart in a list, too little to matter if seen. */

@@ -1,36 +1,43 @@
 import { refusals } from '../errors';
-import { ipAllowed } from '../restrictions/allowed-ips';
 import { KEY_PREFIX } from '../../constants';
-import { hashKey, isWellFormedKey } from './key-format';
+import { hasKeyShape, hasValidChecksum, hashKey } from './key-format';
 import type { KeyRecord, KeyStore } from '../persistence/key-store';
 
+export interface VerifyOptions {
+  requestedRole?: string;
+  address?: string;
+  now?: number;
+}
+
 /**
- * The whole verification, top to bottom: parse → hash → cache/database → checks in a fixed
- * order. Each failure throws one refusal with its own code. A key is either a Keyward key with
- * a valid checksum or a token imported from the built-in plugin; nothing else reaches storage.
+ * The key a presented string is, or a refusal: shape → hash → cache, or else checksum → one
+ * query. A Keyward key must have a key's shape (prefix, length, alphabet) before it is hashed;
+ * anything else is hashed once and must be a token imported from the built-in plugin. A key in
+ * the cache is answered at once, not in a promise: on the request path every `await` is a turn
+ * of the microtask queue. It needs no checksum test either: its hash is a stored key's. Before
+ * any database work, the checksum refuses a mistyped or made-up key.
  */
-export async function verifyKey(
-  presented: string,
-  store: KeyStore,
-  {
-    requestedRole,
-    address = '',
-    now = Date.now(),
-    onFound,
-  }: { requestedRole?: string; address?: string; now?: number; onFound?: (record: KeyRecord) => void } = {},
-): Promise<KeyRecord> {
-  // A malformed Keyward key is refused before any hashing; anything else is hashed once.
-  const wellFormed = isWellFormedKey(presented);
-  const hash = wellFormed || !presented.startsWith(KEY_PREFIX) ? hashKey(presented) : undefined;
-  if (!hash || (!wellFormed && !store.isImportedHash(hash))) {
+export function findKey(presented: string, store: KeyStore, now: number): KeyRecord | Promise<KeyRecord> {
+  const keyward = presented.startsWith(KEY_PREFIX);
+  if (keyward && !hasKeyShape(presented)) {
     throw refusals.invalid();
   }
-  const record = await store.find(hash);
-  if (!record) {
+  const hash = hashKey(presented);
+  if (!keyward && !store.isImportedHash(hash)) {
     throw refusals.invalid();
   }
-  // The refusals below are about a known key: its usage counts them.
-  onFound?.(record);
+  const cached = store.cached(hash, now);
+  if (cached) {
+    return cached;
+  }
+  if (keyward && !hasValidChecksum(presented)) {
+    throw refusals.invalid();
+  }
+  return store.find(hash).then((record) => record ?? Promise.reject(refusals.invalid()));
+}
+
+/** The checks on a key that was found, in a fixed order; each failure throws its own refusal. */
+export function checkRecord(record: KeyRecord, requestedRole: string | undefined, address: string, now: number): void {
   if (!record.enabled) {
     throw refusals.disabled();
   }
@@ -46,8 +53,23 @@ export async function verifyKey(
   if (requestedRole && requestedRole !== record.roleName) {
     throw refusals.roleSwitch();
   }
-  if (!ipAllowed(record.allowedIps, address)) {
+  if (record.allowedIps !== null && !record.allowedIps.allows(address)) {
     throw refusals.ipNotAllowed();
   }
+}
+
+/**
+ * The whole verification, top to bottom: {@link findKey}, then {@link checkRecord}. Each
+ * failure throws one refusal with its own code. `KeyAuth` runs the same two steps on requests.
+ */
+export async function verifyKey(
+  presented: string,
+  store: KeyStore,
+  { requestedRole, address = '', now = Date.now(), onFound }: VerifyOptions & { onFound?: (record: KeyRecord) => void } = {},
+): Promise<KeyRecord> {
+  const record = await findKey(presented, store, now);
+  // The refusals below are about a known key: its usage counts them.
+  onFound?.(record);
+  checkRecord(record, requestedRole, address, now);
   return record;
 }
