@@ -42,6 +42,45 @@ describe('a two-node cluster', () => {
     expect(off.body.errors[0].code).toBe(ErrorCode.DISABLED);
   });
 
+  it('refuses on the other node within a second a key whose revocation message was lost', async () => {
+    const [one, two] = cluster.nodes;
+    const user = await one.db.getRepository('users').findOne({ filter: { username: 'todos' } });
+    const { key, record, agent } = await createKey(one, user);
+    expect((await withKey(two, key).get('/api/auth:check')).status).toBe(200);
+    // Redis PUBLISH is at most once: a node connected to pub/sub can still miss a message.
+    const publish = vi.spyOn(one.pubSubManager, 'publish').mockResolvedValue(undefined);
+    const shared = two.cache;
+    two.cache = one.cache;
+    try {
+      await agent.resource('apiKeys').update({ filterByTk: record.id, values: { enabled: false } });
+      expect(publish).toHaveBeenCalled();
+      await vi.waitFor(
+        async () => expect((await withKey(two, key).get('/api/auth:check')).body.errors?.[0]?.code).toBe(ErrorCode.DISABLED),
+        { timeout: 2500, interval: 100 },
+      );
+    } finally {
+      publish.mockRestore();
+      two.cache = shared;
+    }
+  });
+
+  it('publishes a revocation even when the cache refuses the stamp', async () => {
+    const [one, two] = cluster.nodes;
+    const user = await one.db.getRepository('users').findOne({ filter: { username: 'todos' } });
+    const { key, record, agent } = await createKey(one, user);
+    expect((await withKey(two, key).get('/api/auth:check')).status).toBe(200);
+    const set = vi.spyOn(one.cache, 'set').mockRejectedValue(new Error('OOM command not allowed'));
+    try {
+      await agent.resource('apiKeys').update({ filterByTk: record.id, values: { enabled: false } });
+      await vi.waitFor(
+        async () => expect((await withKey(two, key).get('/api/auth:check')).body.errors?.[0]?.code).toBe(ErrorCode.DISABLED),
+        { timeout: 500, interval: 20 },
+      );
+    } finally {
+      set.mockRestore();
+    }
+  });
+
   it('routes a key imported on one node to Keyward on the other, at once', async () => {
     const [one, two] = cluster.nodes;
     const user = await one.db.getRepository('users').findOne({ filter: { username: 'todos' } });

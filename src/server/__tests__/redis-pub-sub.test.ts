@@ -67,6 +67,25 @@ describe('the Redis pub/sub adapter', () => {
     expect(asked.setAdapter.mock.calls[0][0]).toBeInstanceOf(RedisPubSubAdapter);
   });
 
+  it('keeps one adapter per app across restarts, and lets an app start while Redis is away', async () => {
+    const before = { setAdapter: vi.fn() };
+    const app = { pubSubManager: before, log } as any;
+    useRedisPubSub(app, 'redis://127.0.0.1:1');
+    // A restart gives the app a new pub/sub manager; the old one stays hooked to its start.
+    app.pubSubManager = { setAdapter: vi.fn() };
+    useRedisPubSub(app, 'redis://127.0.0.1:1');
+    const [[first]] = before.setAdapter.mock.calls;
+    expect(first).toBeInstanceOf(RedisPubSubAdapter);
+    expect(app.pubSubManager.setAdapter.mock.calls[0][0]).toBe(first);
+
+    const away = new RedisPubSubAdapter('redis://127.0.0.1:1', log);
+    const started = Date.now();
+    await away.connect();
+    expect(Date.now() - started).toBeLessThan(8000);
+    expect(away.isConnected()).toBe(false);
+    await away.close();
+  }, 15_000);
+
   describe('carrying key revocations between two nodes', () => {
     const dir = mkdtempSync(join(tmpdir(), 'keyward-redis-'));
     let cluster: MockCluster;

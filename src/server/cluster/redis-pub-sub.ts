@@ -8,6 +8,9 @@ type Listener = (message: string) => Promise<void>;
 /** The opt-in: a Redis URL for the pub/sub adapter below. */
 export const PUBSUB_REDIS_URL_ENV = 'KEYWARD_PUBSUB_REDIS_URL';
 
+/** How long the app's start waits for Redis before it goes on without pub/sub for now. */
+const CONNECT_WAIT_MS = 5000;
+
 /**
  * The host's pub/sub adapter interface on plain Redis PUBLISH/SUBSCRIBE, for self-hosted clusters
  * without the commercial adapter. One connection publishes; subscribing needs a second, because
@@ -41,7 +44,18 @@ export class RedisPubSubAdapter {
     subscriber.on('error', (error: Error) => this.log.warn('Keyward pub/sub: Redis error', { error: error.message }));
     this.publisher = publisher;
     this.subscriber = subscriber;
-    await Promise.all([publisher.connect(), subscriber.connect()]);
+    // The host awaits this at start: an unreachable Redis must not hold the app back. The clients
+    // go on trying; until they are ready nothing is published, and the change stamp carries
+    // revocations meanwhile.
+    const connected = Promise.all([publisher.connect(), subscriber.connect()]);
+    connected.catch((error: Error) => this.log.warn('Keyward pub/sub: Redis not connected', { error: error?.message }));
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, CONNECT_WAIT_MS)));
+    await Promise.race([connected.catch(() => undefined), waited]);
+    clearTimeout(timer);
+    if (!this.isConnected()) {
+      this.log.warn(`Keyward pub/sub: Redis not ready after ${CONNECT_WAIT_MS} ms; still trying`);
+    }
   }
 
   async close() {
@@ -80,11 +94,23 @@ export class RedisPubSubAdapter {
   }
 }
 
+/**
+ * One adapter per app for its whole life: the host keeps every pub/sub manager a restart
+ * replaces hooked to the app's start and stop, so a new adapter per restart would leave the
+ * old ones connecting again, two Redis connections each time.
+ */
+const adapters = new WeakMap<object, RedisPubSubAdapter>();
+
 /** Gives the host this adapter when asked to by the environment and it has none of its own. */
 export function useRedisPubSub(app: Application, url = process.env[PUBSUB_REDIS_URL_ENV]) {
   const manager = app.pubSubManager as Application['pubSubManager'] & { adapter?: unknown };
   if (!url || manager.adapter) {
     return;
   }
-  manager.setAdapter(new RedisPubSubAdapter(url, app.log));
+  let adapter = adapters.get(app);
+  if (!adapter) {
+    adapter = new RedisPubSubAdapter(url, app.log);
+    adapters.set(app, adapter);
+  }
+  manager.setAdapter(adapter);
 }

@@ -1,7 +1,7 @@
 import type { Transaction } from '@nocobase/database';
 import type { Plugin } from '@nocobase/server';
 import { COLLECTION } from '../../constants';
-import { ChangeStamp } from '../cluster/change-stamp';
+import { ChangeStamp, stampStore } from '../cluster/change-stamp';
 import type { KeyStore } from './key-store';
 
 /**
@@ -42,18 +42,15 @@ function apply(store: KeyStore, { id }: InvalidationMessage) {
  * Keeps the key cache true on this node and on every other. Entries are dropped now and again
  * once the change commits (a lookup may have read the old row in between); other nodes hear of
  * it over the host's pub/sub without the sync manager's debounce, so a revoked key is refused
- * everywhere as soon as the change is committed. Without pub/sub they learn of it within a
- * second from a stamp in the shared cache (the returned {@link ChangeStamp}, to start and stop).
+ * everywhere as soon as the change is committed; and, with pub/sub or without, within a second
+ * from a counter in the shared cache (the returned {@link ChangeStamp}, to start and stop).
  */
 export async function watchKeyChanges(plugin: Plugin, store: KeyStore) {
   const { app, db } = plugin;
   const channel = `${app.name}.${plugin.name}.invalidate`;
   const reloadImported = () =>
     store.loadImported().catch((error) => app.log.warn('Imported API keys not reloaded', { error }));
-  // The cache as the host has it at the time: it is replaced when the app restarts.
-  const cache = { get: (key: string) => app.cache.get(key), set: (key: string, value: unknown) => app.cache.set(key, value) };
-  const stamp = new ChangeStamp(cache, `${plugin.name}:key-changes`, {
-    connected: () => app.pubSubManager.isConnected(),
+  const stamp = new ChangeStamp(stampStore(app, `${plugin.name}:key-changes`), {
     onChange: async () => {
       store.clear();
       await reloadImported();
@@ -61,10 +58,19 @@ export async function watchKeyChanges(plugin: Plugin, store: KeyStore) {
     onError: (error) => app.log.warn('API key change stamp not read or written', { error }),
   });
 
+  // Each on its own: a cache that refuses the stamp must not hold the message back, or the reverse.
   const broadcast = async (message: InvalidationMessage) => {
-    await stamp.bump();
-    if (await app.pubSubManager.isConnected()) {
-      await app.pubSubManager.publish(channel, message, { skipSelf: true });
+    const [published, stamped] = await Promise.allSettled([
+      (async () => {
+        if (await app.pubSubManager.isConnected()) {
+          await app.pubSubManager.publish(channel, message, { skipSelf: true });
+        }
+      })(),
+      stamp.bump(),
+    ]);
+    const failure = [published, stamped].find((outcome) => outcome.status === 'rejected') as PromiseRejectedResult | undefined;
+    if (failure) {
+      throw failure.reason;
     }
   };
   const announce = (message: InvalidationMessage) =>
