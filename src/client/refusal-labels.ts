@@ -35,7 +35,9 @@ function labels(t: Translate): Record<ErrorCode, string> {
  * (its ACL's "No permissions" is a 403), by status; anything else as it was recorded.
  */
 export function refusalLabel(code: string, t: Translate): string {
-  const known = labels(t)[code as ErrorCode];
+  const table = labels(t);
+  // Own keys only: a recorded code such as `constructor` must not find Object's.
+  const known = Object.prototype.hasOwnProperty.call(table, code) ? table[code as ErrorCode] : undefined;
   if (known) {
     return known;
   }

@@ -65,7 +65,7 @@ export const refusals = {
       'API keys are accepted only in the Authorization or X-API-Key header, never in the URL.',
     ),
   managedByKey: () =>
-    new KeywardError(403, ErrorCode.MANAGED_BY_KEY, 'A request made with an API key cannot create, change or delete API keys.'),
+    new KeywardError(403, ErrorCode.MANAGED_BY_KEY, 'A request made with an API key cannot read or manage API keys.'),
   roleNotFound: () => new KeywardError(400, ErrorCode.ROLE_NOT_FOUND, 'Role not found'),
   notFound: () => new KeywardError(404, ErrorCode.NOT_FOUND, 'API key not found'),
   actionNotAllowed: () =>

@@ -76,7 +76,7 @@ const WHEN: Record<string, string> = {
   [ErrorCode.OWNER_GONE]: "the key's owner no longer exists",
   [ErrorCode.IN_QUERY]: 'a key was sent in the URL (`?token=`); keys go in headers only',
   [ErrorCode.ROLE_SWITCH_REFUSED]: "an `X-Role` header named a role other than the key's",
-  [ErrorCode.MANAGED_BY_KEY]: 'the request was made with an API key: keys are created, changed and deleted with a signed-in session only',
+  [ErrorCode.MANAGED_BY_KEY]: 'the request was made with an API key: keys are read and managed with a signed-in session only',
   [ErrorCode.ROLE_NOT_FOUND]: '`role` is not one of your roles',
   [ErrorCode.NOT_FOUND]: '`filterByTk` is not one of your keys',
   [ErrorCode.METHOD_NOT_ALLOWED]: 'sent as a `GET`; use `POST`',
@@ -222,9 +222,8 @@ const expiresAt = {
   description: `Instead of \`expiresIn\`: a date in the future, at most ${MAX_EXPIRY_DAYS} days ahead. Wins over \`expiresIn\`.`,
 };
 
-/** Key management: a session always works; a key only for the reads. */
-const readSecurity = [{ [KEY_SCHEME]: [] }, { [SESSION_SCHEME]: [] }];
-const writeSecurity = [{ [SESSION_SCHEME]: [] }];
+/** Key management, reads included: a signed-in session only, never a key. */
+const sessionOnly = [{ [SESSION_SCHEME]: [] }];
 
 function operation(action: Action, summary: string, description: string, rest: Schema) {
   return {
@@ -232,7 +231,7 @@ function operation(action: Action, summary: string, description: string, rest: S
     operationId: `${COLLECTION}:${action}`,
     summary,
     description,
-    security: ['list', 'get', 'usage'].includes(action) ? readSecurity : writeSecurity,
+    security: sessionOnly,
     ...rest,
     responses: { ...(rest.responses as object), ...errorResponses(action) },
   };

@@ -126,6 +126,9 @@ describe('refusalLabel', () => {
     expect(refusalLabel('404', t)).toBe('Refused by the app (HTTP 404)');
     expect(refusalLabel('500', t)).toBe('Server error (HTTP 500)');
     expect(refusalLabel('SOMETHING_NEW', t)).toBe('SOMETHING_NEW');
+    // Recorded codes are data: none finds what every object inherits.
+    expect(refusalLabel('constructor', t)).toBe('constructor');
+    expect(refusalLabel('__proto__', t)).toBe('__proto__');
   });
 
   it('adds up the days', () => {

@@ -82,6 +82,9 @@ describe('apiKeys actions', () => {
     // PostgreSQL would store `a\0b` in its place; SQLite fails on it.
     [{ name: 'a\u0000b', role: { name: TODOS_ROLE }, expiresIn: '1d' }, 'Name must not contain control characters.'],
     [{ name: 'two\nlines', role: { name: TODOS_ROLE }, expiresIn: '1d' }, 'Name must not contain control characters.'],
+    [{ name: 'next\u0085line', role: { name: TODOS_ROLE }, expiresIn: '1d' }, 'Name must not contain control characters.'],
+    [{ name: 'one\u2028line', role: { name: TODOS_ROLE }, expiresIn: '1d' }, 'Name must not contain control characters.'],
+    [{ name: 'txt.\u202eexe', role: { name: TODOS_ROLE }, expiresIn: '1d' }, 'Name must not contain control characters.'],
     [{ name: 'x', role: { name: TODOS_ROLE } }, 'Expiry must be never'],
     [{ name: 'x', role: { name: TODOS_ROLE }, expiresIn: '11y' }, 'Expiry must be never'],
     [{ name: 'x', role: { name: TODOS_ROLE }, expiresAt: '2001-01-01' }, 'Expiry must be a date in the future'],
@@ -187,14 +190,18 @@ describe('apiKeys actions', () => {
     expect(res.body.errors[0].code).toBe(ErrorCode.BAD_INPUT);
   });
 
-  it('never lets a request made with a key create, change or delete keys', async () => {
+  it('never lets a request made with a key read, create, change or delete keys', async () => {
     const { key, record } = await createKey(app, alice);
     const create = await withKey(app, key)
       .post('/api/apiKeys:create')
       .send({ name: 'minted', role: { name: TODOS_ROLE }, expiresIn: 'never' });
     const update = await withKey(app, key).post(`/api/apiKeys:update?filterByTk=${record.id}`).send({ name: 'x' });
     const destroy = await withKey(app, key).post(`/api/apiKeys:destroy?filterByTk=${record.id}`);
-    for (const res of [create, update, destroy]) {
+    // Nor read them: a leaked key must not show its owner's other keys or where they are used.
+    const list = await withKey(app, key).get('/api/apiKeys:list');
+    const get = await withKey(app, key).get(`/api/apiKeys:get?filterByTk=${record.id}`);
+    const usage = await withKey(app, key).get(`/api/apiKeys:usage?filterByTk=${record.id}`);
+    for (const res of [create, update, destroy, list, get, usage]) {
       expect(res.status).toBe(403);
       expect(res.body.errors[0].code).toBe(ErrorCode.MANAGED_BY_KEY);
     }

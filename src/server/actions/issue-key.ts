@@ -19,9 +19,10 @@ export function parseName(name: unknown): string {
   if (trimmed.length > NAME_MAX_LENGTH) {
     throw refusals.badInput('Name must be at most {{max}} characters.', { max: NAME_MAX_LENGTH });
   }
-  // A name is one line of text. PostgreSQL cannot store a NUL (Sequelize writes the two
-  // characters `\0` in its place) and SQLite fails on one.
-  if (/[\u0000-\u001f\u007f]/.test(trimmed)) {
+  // A name is one line of text, shown as written. PostgreSQL cannot store a NUL (Sequelize
+  // writes the two characters `\0` in its place) and SQLite fails on one; line and paragraph
+  // separators break a line, and bidi controls show the name reversed.
+  if (/[\p{Cc}\p{Zl}\p{Zp}\u202a-\u202e\u2066-\u2069]/u.test(trimmed)) {
     throw refusals.badInput('Name must not contain control characters.');
   }
   return trimmed;

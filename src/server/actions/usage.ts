@@ -37,7 +37,7 @@ export function usageAction(usage: UsageTracker, lastUsed: LastUsedTracker) {
     const byDay = new Map<string, Day>();
     for (let i = days - 1; i >= 0; i--) {
       const date = dayOf(now - i * 86_400_000);
-      byDay.set(date, { date, ok: 0, refused: 0, refusedBy: {} });
+      byDay.set(date, { date, ok: 0, refused: 0, refusedBy: Object.create(null) });
     }
     const stored = await ctx.db.getModel(USAGE_COLLECTION).findAll({
       where: { keyId: key.get('id'), day: { [Op.gte]: dayOf(now - (days - 1) * 86_400_000) } },

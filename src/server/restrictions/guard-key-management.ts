@@ -38,8 +38,8 @@ function reachesKeys(ctx: Context, resourceName: string): boolean {
 
 /**
  * ACL hook before the host's own check. Key management is granted by our snippet alone, never
- * by a role's general collection strategy; and a request made with a key may read keys but
- * never mint, change or revoke them, whatever its role allows, so a leaked key cannot make more.
+ * by a role's general collection strategy; and a request made with a key may not reach them at
+ * all, whatever its role allows.
  */
 export function guardKeyManagement(acl: ACL, snippet: string) {
   return async function guardKeyManagement(ctx: Context, next: Next) {
@@ -54,7 +54,9 @@ export function guardKeyManagement(acl: ACL, snippet: string) {
     if (!action) {
       throwKeywardError(ctx, refusals.actionNotAllowed());
     }
-    if (action.write && ctx.state.apiKey) {
+    // Keys are for data: one that leaks must not show its owner's other keys, where and how
+    // much they are used, nor make more.
+    if (ctx.state.apiKey) {
       throwKeywardError(ctx, refusals.managedByKey());
     }
     if (action.write && READ_METHODS.has(ctx.method)) {
