@@ -129,13 +129,15 @@ describe('finding the presented key', () => {
     expect(store.find).not.toHaveBeenCalled();
   });
 
-  it('refuses a malformed key before hashing, a mistyped one before any query', () => {
+  it('refuses a key of the wrong length before hashing, a malformed or mistyped one before any query', () => {
     const key = generateKey();
     const typo = key.slice(0, -1) + (key.endsWith('A') ? 'B' : 'A');
     const store = storeWith({});
     refusedInvalid(() => findKey('keyward_short', store, Date.now()));
     expect(store.cached).not.toHaveBeenCalled();
     refusedInvalid(() => findKey(typo, store, Date.now()));
+    refusedInvalid(() => findKey(`${key.slice(0, 20)}!${key.slice(21)}`, store, Date.now()));
+    refusedInvalid(() => findKey(`${key.slice(0, 20)}é${key.slice(21)}`, store, Date.now()));
     expect(store.find).not.toHaveBeenCalled();
     refusedInvalid(() => findKey('eyJ.not.imported', store, Date.now()));
     expect(store.find).not.toHaveBeenCalled();

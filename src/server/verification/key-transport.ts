@@ -4,6 +4,8 @@ import { KEY_HEADER, KEY_PREFIX } from '../../constants';
 /** Tells the keys imported from the built-in plugin (JWTs) from the host's session tokens. */
 export type ImportedTokenCheck = (token: string) => boolean;
 
+const KEY_HEADER_NAME = KEY_HEADER.toLowerCase();
+
 const isKey = (token: string, isImported: ImportedTokenCheck) => token.startsWith(KEY_PREFIX) || isImported(token);
 
 /**
@@ -11,12 +13,14 @@ const isKey = (token: string, isImported: ImportedTokenCheck) => token.startsWit
  * (read as the host reads it: with or without `Bearer `) that starts with our prefix or is a key
  * imported from the built-in plugin. Anything else belongs to the host's other authenticators.
  */
-export function presentedKey(ctx: Pick<Context, 'get'>, isImported: ImportedTokenCheck): string | undefined {
-  const header = ctx.get(KEY_HEADER);
+export function presentedKey(ctx: Pick<Context, 'req'>, isImported: ImportedTokenCheck): string | undefined {
+  // The headers as ctx.get reads them, without its lower-casing and delegation on every request.
+  const { headers } = ctx.req;
+  const header = headers[KEY_HEADER_NAME] as string | undefined;
   if (header) {
     return header.trim();
   }
-  const token = ctx.get('Authorization').replace(/^Bearer\s+/i, '').trim();
+  const token = (headers.authorization || '').replace(/^Bearer\s+/i, '').trim();
   return token && isKey(token, isImported) ? token : undefined;
 }
 

@@ -28,7 +28,7 @@ export function routeKeyRequests(isImported: ImportedTokenCheck) {
     const key = presentedKey(ctx, isImported);
     if (key !== undefined) {
       routed.set(ctx, key);
-      ctx.request.headers['x-authenticator'] = AUTHENTICATOR;
+      ctx.req.headers['x-authenticator'] = AUTHENTICATOR;
     }
     await next();
   };

@@ -27,15 +27,28 @@ export function sha256Hex(text: string): string {
   for (let block = 0; block < blocks; block++) {
     const start = block << 6;
     for (let i = 0; i < 16; i++) {
-      let word = 0;
-      for (let j = 0; j < 4; j++) {
-        const at = start + (i << 2) + j;
-        const code = at < length ? text.charCodeAt(at) : at === length ? 0x80 : 0;
-        if (code > 0xff || (code > 0x7f && at < length)) {
+      const at = start + (i << 2);
+      let word: number;
+      if (at + 3 < length) {
+        const a = text.charCodeAt(at);
+        const b = text.charCodeAt(at + 1);
+        const c = text.charCodeAt(at + 2);
+        const d = text.charCodeAt(at + 3);
+        if ((a | b | c | d) > 0x7f) {
           // Not one byte per character: OpenSSL hashes its UTF-8.
           return hash('sha256', text, 'hex');
         }
-        word = (word << 8) | code;
+        word = (a << 24) | (b << 16) | (c << 8) | d;
+      } else {
+        // The message's last bytes, then 0x80, then zeros.
+        word = 0;
+        for (let j = 0; j < 4; j++) {
+          const code = at + j < length ? text.charCodeAt(at + j) : at + j === length ? 0x80 : 0;
+          if (code > 0x7f && at + j < length) {
+            return hash('sha256', text, 'hex');
+          }
+          word = (word << 8) | code;
+        }
       }
       w[i] = word;
     }

@@ -1,6 +1,6 @@
 import { refusals } from '../errors';
 import { KEY_PREFIX } from '../../constants';
-import { hasKeyShape, hasValidChecksum, hashKey } from './key-format';
+import { hashKey, isWellFormedKey, KEY_LENGTH } from './key-format';
 import type { KeyRecord, KeyStore } from '../persistence/key-store';
 
 export interface VerifyOptions {
@@ -10,16 +10,17 @@ export interface VerifyOptions {
 }
 
 /**
- * The key a presented string is, or a refusal: shape → hash → cache, or else checksum → one
- * query. A Keyward key must have a key's shape (prefix, length, alphabet) before it is hashed;
- * anything else is hashed once and must be a token imported from the built-in plugin. A key in
- * the cache is answered at once, not in a promise: on the request path every `await` is a turn
- * of the microtask queue. It needs no checksum test either: its hash is a stored key's. Before
- * any database work, the checksum refuses a mistyped or made-up key.
+ * The key a presented string is, or a refusal: hash → cache, or else well-formed (prefix,
+ * length, alphabet, checksum) → one query. A string with our prefix is hashed only at a key's
+ * length; anything else must hash to a token imported from the built-in plugin. A key in the
+ * cache is answered at once, not in a promise (on the request path every `await` is a turn of
+ * the microtask queue), and needs no shape or checksum test: its hash is a stored key's, so it
+ * is that key. Before any database work, the shape and the checksum refuse a mistyped or
+ * made-up key.
  */
 export function findKey(presented: string, store: KeyStore, now: number): KeyRecord | Promise<KeyRecord> {
   const keyward = presented.startsWith(KEY_PREFIX);
-  if (keyward && !hasKeyShape(presented)) {
+  if (keyward && presented.length !== KEY_LENGTH) {
     throw refusals.invalid();
   }
   const hash = hashKey(presented);
@@ -30,7 +31,7 @@ export function findKey(presented: string, store: KeyStore, now: number): KeyRec
   if (cached) {
     return cached;
   }
-  if (keyward && !hasValidChecksum(presented)) {
+  if (keyward && !isWellFormedKey(presented)) {
     throw refusals.invalid();
   }
   return store.find(hash).then((record) => record ?? Promise.reject(refusals.invalid()));
