@@ -82,8 +82,9 @@ let running = [];
 async function startAll(apps) {
   running = await Promise.all(apps.map((app) => app.start()));
 }
+/** One after the other, in start order: node one writes what it counted first, node two last. */
 async function stopAll() {
-  await Promise.all(running.map(stopServer));
+  for (const server of running) await stopServer(server);
   running = [];
 }
 process.on('exit', () => running.forEach(({ child }) => child.exitCode === null && child.kill('SIGKILL')));
@@ -140,8 +141,8 @@ async function revoke(target, node) {
 
 /**
  * Revokes each target on one node, then probes the other every 25 ms without waiting for
- * answers: the delay is from the committed change to the send time of the earliest probe that
- * was refused (a probe waits in the node's queue under load; its send time is when the key was
+ * answers: the delay is from the change's answer (it is committed then; under load the change
+ * itself waits in its node's queue) to the send time of the earliest probe that was refused (a probe waits in the node's queue under load; its send time is when the key was
  * asked for). `pause` goes before each change, so the previous one has settled on every node.
  */
 async function revokeAll(list, { pause, limitMs }) {
@@ -169,6 +170,15 @@ async function revokeAll(list, { pause, limitMs }) {
       await sleep(25);
     }
     await Promise.all(probes);
+    // Refused once, refused for good: a few more asks, any 200 among them is a wrong answer.
+    for (let again = 0; again < 5; again++) {
+      await sleep(100);
+      const status = await withKey(observer, target.token);
+      if (status === 200) {
+        tally.wrong++;
+        tally.wrongServed++;
+      }
+    }
     delays.push(refusedAt - entry.done);
   }
   return delays;
@@ -228,6 +238,18 @@ function load(node) {
   return autocannon({ url: node.baseUrl, connections: CONNECTIONS, duration: SECONDS, requests });
 }
 
+/** Subscriptions to Keyward's channel on the Redis: its adapter is what carries the messages. */
+async function keywardSubscriptions() {
+  const { createClient } = createRequire(require.resolve('@nocobase/server'))('redis');
+  const client = createClient({ url: redis.url });
+  await client.connect();
+  const channels = await client.sendCommand(['PUBSUB', 'CHANNELS', '*plugin-api-keys.invalidate']);
+  const counts = channels.length ? await client.sendCommand(['PUBSUB', 'NUMSUB', ...channels]) : [];
+  await client.close();
+  return counts.filter((_, i) => i % 2 === 1).reduce((sum, n) => sum + Number(n), 0);
+}
+const subscribed = { withAdapter: await keywardSubscriptions(), without: -1 };
+
 log(`Loading both nodes for ${SECONDS} s (${CONNECTIONS} connections each), revoking ${REVOCATIONS} keys meanwhile…`);
 const loads = Promise.all([load(one), load(two)]);
 await sleep(5000);
@@ -241,7 +263,10 @@ const countedDisabledAfter = 200;
 for (let i = 0; i < countedDisabledAfter; i++) {
   if ((await withKey(i % 2 ? two : one, counted.token)) !== 200) throw new Error('the counted key was refused');
 }
-// The last use was on node two; node one holds an older one, and the two flush in either order.
+// The last use is on node one, a second after node two's: node two, stopped last, writes its
+// older use after node one's, which must not move lastUsedAt back.
+await sleep(1100);
+if ((await withKey(one, counted.token)) !== 200) throw new Error('the counted key was refused');
 const lastUseAt = Date.now();
 await asUser(one, 'apiKeys:update', { method: 'POST', params: { filterByTk: String(counted.id) }, body: { enabled: false } });
 await sleep(REVOKED_WITHIN_MS);
@@ -263,7 +288,8 @@ const usage = await (
 ).json();
 const usageOf = (key) => usage.data.reduce((sum, day) => sum + (key === 'ok' ? day.ok : day.refusedBy?.[key] ?? 0), 0);
 
-// --- Phase 2: no pub/sub adapter; the shared cache's change stamp carries revocations.
+// --- Phase 2: no pub/sub adapter; the shared cache's change counter carries revocations.
+subscribed.without = await keywardSubscriptions();
 log('Revoking 6 keys with no pub/sub adapter…');
 const revocableLater = await targets(6, one);
 for (const node of [one, two]) for (const { token } of revocableLater) await withKey(node, token);
@@ -288,12 +314,15 @@ printTable(
   ['pub/sub', 'p50 ms', 'p99 ms', 'max ms', 'changes'],
   [
     ['Keyward Redis adapter, under load', median(delays), percentile(delays, 99), Math.max(...delays), delays.length],
-    ['none (cache stamp), idle', median(delaysWithout), percentile(delaysWithout, 99), Math.max(...delaysWithout), delaysWithout.length],
+    ['none (cache counter), idle', median(delaysWithout), percentile(delaysWithout, 99), Math.max(...delaysWithout), delaysWithout.length],
   ],
 );
 console.log(`  refusals seen: ${[...refusals].sort().join('; ')}`);
 console.log('\nChecks');
 check(tally.fivexx === 0, `no 5xx answer: ${tally.fivexx} in ${tally.answers}`);
+const lost = loadOne.errors + loadOne.timeouts + loadTwo.errors + loadTwo.timeouts;
+check(lost === 0, `no request lost (connection errors, timeouts): ${lost}`);
+check(subscribed.withAdapter > 0 && subscribed.without === 0, `Keyward's Redis adapter carried phase one (${subscribed.withAdapter} subscriptions), none phase two (${subscribed.without})`);
 check(
   tally.wrong === 0,
   `no wrong answer: ${tally.wrong} (${tally.wrongRefused} valid keys refused, ${tally.wrongServed} refused keys served) in ${tally.answers}`,
@@ -303,7 +332,8 @@ check(
   Math.max(...delaysWithout) <= REVOKED_WITHOUT_PUBSUB_MS,
   `revoked within ${REVOKED_WITHOUT_PUBSUB_MS} ms with no pub/sub adapter: max ${Math.max(...delaysWithout)} ms`,
 );
-check(usageOf('ok') === countedDisabledAfter, `usage counts both nodes' answers: ${usageOf('ok')} of ${countedDisabledAfter}`);
+check(usageOf('ok') === countedDisabledAfter + 1, `usage counts both nodes' answers: ${usageOf('ok')} of ${countedDisabledAfter + 1}`);
+check(refusedDisabled === 20, `a key disabled on one node is refused on both: ${refusedDisabled} of 20`);
 check(
   usageOf('API_KEY_DISABLED') === refusedDisabled,
   `usage counts both nodes' refusals: ${usageOf('API_KEY_DISABLED')} of ${refusedDisabled} API_KEY_DISABLED`,
