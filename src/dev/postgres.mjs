@@ -136,13 +136,16 @@ function startLocalServer(port, log) {
   }
 }
 
-/** As the postgres system user: the settings' user (a superuser, for tests) with its password. */
+/**
+ * As the postgres system user: the settings' user (a superuser, for tests) with its password.
+ * A role that exists already is left alone: a mistyped password must not reset a real role's.
+ */
 function createUser({ port, user, password }) {
   const sql = `DO $$ BEGIN
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = ${quoteLiteral(user)}) THEN
       CREATE ROLE ${quoteIdentifier(user)} LOGIN SUPERUSER PASSWORD ${quoteLiteral(password)};
     ELSE
-      ALTER ROLE ${quoteIdentifier(user)} LOGIN SUPERUSER PASSWORD ${quoteLiteral(password)};
+      RAISE EXCEPTION 'role % exists already: set DB_PASSWORD to its password', ${quoteLiteral(user)};
     END IF;
   END $$;`;
   run('runuser', ['-u', 'postgres', '--', 'psql', '-q', '-p', String(port), '-v', 'ON_ERROR_STOP=1', '-c', sql], {
@@ -185,7 +188,7 @@ export async function ensurePostgres({ database, env = process.env, log = (line)
         break;
       } catch (error) {
         // The server accepts connections a moment after pg_ctlcluster returns.
-        if (attempt >= 30) {
+        if (attempt >= 30 || /exists already/.test(error.message)) {
           throw error;
         }
         await waitFor(500);
