@@ -4,6 +4,7 @@ import { ErrorCode } from '../../constants';
 import { KeywardError } from '../errors';
 import { LastUsedTracker } from '../persistence/last-used';
 import type { KeyRecord, KeyStore } from '../persistence/key-store';
+import { UsageTracker } from '../persistence/usage';
 import { MemoryCounter, RateLimiter } from '../restrictions/rate-limit';
 import { ExpiringMap } from '../verification/expiring-map';
 import { generateKey } from '../verification/key-format';
@@ -149,5 +150,19 @@ describe('finding the presented key', () => {
     expect(found).toBeInstanceOf(Promise);
     await expect(found).rejects.toMatchObject({ code: ErrorCode.INVALID });
     expect(store.find).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('usage counted between flushes', () => {
+  it('counts each request under its UTC day, across midnight and back', () => {
+    const usage = new UsageTracker({} as any);
+    const midnight = Date.UTC(2026, 5, 2);
+    usage.record(1, 'ok', midnight - 1);
+    usage.record(1, 'ok', midnight);
+    usage.record(1, 'ok', midnight + 1);
+    usage.record(1, 'ok', midnight - 86_400_000 - 1);
+    usage.record(1, ErrorCode.DISABLED, midnight + 5);
+    const counts = usage.pendingFor(1).map(({ day, outcome, count }) => `${day} ${outcome} ${count}`);
+    expect(counts.sort()).toEqual(['2026-05-31 ok 1', '2026-06-01 ok 1', `2026-06-02 ${ErrorCode.DISABLED} 1`, '2026-06-02 ok 2']);
   });
 });

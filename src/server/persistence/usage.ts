@@ -6,6 +6,8 @@ import { PeriodicFlush } from './periodic-flush';
 
 export const OK = 'ok';
 
+const DAY_MS = 86_400_000;
+
 /** The UTC day of a time, `YYYY-MM-DD`. */
 export const dayOf = (time: number) => new Date(time).toISOString().slice(0, 10);
 
@@ -24,6 +26,8 @@ interface Tally {
 export class UsageTracker extends PeriodicFlush {
   private readonly pending = new Map<string, Tally>();
   private prunedOn?: string;
+  /** The UTC day last counted in, and the epoch ms it spans: most requests need no Date. */
+  private current = { day: '', from: 0, until: 0 };
 
   constructor(
     private readonly db: Database,
@@ -34,7 +38,13 @@ export class UsageTracker extends PeriodicFlush {
   }
 
   record(keyId: number | string, outcome: string, now = Date.now()) {
-    const day = dayOf(now);
+    let { day, from, until } = this.current;
+    if (now < from || now >= until) {
+      from = now - (((now % DAY_MS) + DAY_MS) % DAY_MS);
+      until = from + DAY_MS;
+      day = dayOf(now);
+      this.current = { day, from, until };
+    }
     const slot = `${keyId}|${day}|${outcome}`;
     const tally = this.pending.get(slot);
     if (tally) {
