@@ -1,6 +1,6 @@
 // The parts of dist/ a plugin package needs beyond the compiled code, as NocoBase's own build
 // writes them: the runtime dependencies copied into dist/node_modules (a bare require from an
-// installed plugin would otherwise find whatever copy the host has, an older @noble/hashes among them),
+// installed plugin would otherwise find whatever copy the host has, an older ms among them),
 // and dist/externalVersion.js, the host modules the plugin was built against, which the plugin
 // manager compares with the running NocoBase.
 import { builtinModules } from 'node:module';
