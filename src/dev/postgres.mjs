@@ -170,30 +170,32 @@ export async function ensurePostgres({ database, env = process.env, log = (line)
     settings.database = database;
   }
   const local = ['127.0.0.1', 'localhost', '::1'].includes(settings.host);
-  let reachable = false;
-  try {
-    await (await connect(settings, 'postgres')).end();
-    reachable = true;
-  } catch (error) {
-    // ECONNREFUSED: no server; 28P01/28000: the user or its password is unknown.
-    if (!local || !['ECONNREFUSED', '28P01', '28000'].includes(error.code)) {
-      throw new Error(`PostgreSQL at ${settings.host}:${settings.port} as ${settings.user}: ${error.message}`);
+  /** null when the server answers to the settings' user, else why it does not (ECONNREFUSED, 28P01, …). */
+  const refusal = async () => {
+    try {
+      await (await connect(settings, 'postgres')).end();
+      return null;
+    } catch (error) {
+      return error;
+    }
+  };
+  let error = await refusal();
+  // ECONNREFUSED: no server; 28P01/28000: the user or its password is unknown.
+  if (error && (!local || !['ECONNREFUSED', '28P01', '28000'].includes(error.code))) {
+    throw new Error(`PostgreSQL at ${settings.host}:${settings.port} as ${settings.user}: ${error.message}`);
+  }
+  if (error?.code === 'ECONNREFUSED') {
+    startLocalServer(settings.port, log);
+    // The server accepts connections a moment after pg_ctlcluster returns; the user may exist already.
+    for (let attempt = 0; (error = await refusal())?.code === 'ECONNREFUSED' || error?.code === '57P03'; attempt++) {
+      if (attempt >= 30) {
+        throw error;
+      }
+      await waitFor(500);
     }
   }
-  if (!reachable) {
-    startLocalServer(settings.port, log);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        createUser(settings);
-        break;
-      } catch (error) {
-        // The server accepts connections a moment after pg_ctlcluster returns.
-        if (attempt >= 30 || /exists already/.test(error.message)) {
-          throw error;
-        }
-        await waitFor(500);
-      }
-    }
+  if (error) {
+    createUser(settings);
   }
   await ensureDatabase(settings);
   return postgresEnvironment(settings);

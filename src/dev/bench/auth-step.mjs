@@ -23,7 +23,6 @@ process.env.KEYWARD_MAX_FAILURES_PER_MINUTE = '1000000000';
 
 const { app, plugin, keyModel, keyRow, validKey, restrictedKey, generateKey } = await benchApp();
 const { store, keyAuthOptions } = plugin;
-console.log(`(database: ${databaseLabel()})`);
 const counter = queryCounter(app);
 const { queries } = counter;
 const countQueries = (on) => counter.count(on);
@@ -94,7 +93,7 @@ for (const total of STORED) {
   results[total] = { hit, miss };
   rows.push([total.toLocaleString('en-US'), hit.p50, hit.p99, hit.queries, miss.p50, miss.p99, miss.queries]);
 }
-console.log(`\nAuth step alone, called directly (routing + the host's auth middleware, entry to exit), a valid key; best of 5 batches`);
+console.log(`\nAuth step alone on ${databaseLabel()}, called directly (routing + the host's auth middleware, entry to exit), a valid key; best of 5 batches`);
 printTable(['keys stored', 'hit p50 µs', 'hit p99 µs', 'queries', 'miss p50 µs', 'miss p99 µs', 'queries'], rows);
 
 // A mistyped key (checksum off by one character), a malformed one, a made-up well-formed one.
@@ -104,7 +103,7 @@ const refusals = {
   'malformed (too short)': await direct('keyward_abc'),
   'well-formed, unknown': await direct(generateKey(), { count: Math.min(SAMPLES, 2000) }),
 };
-console.log('\nRefused keys, called directly (100,000 keys stored)');
+console.log(`\nRefused keys on ${databaseLabel()}, called directly (100,000 keys stored)`);
 printTable(
   ['key', 'refused', 'p50 µs', 'p99 µs', 'refusals/s, one core', 'queries'],
   Object.entries(refusals).map(([name, r]) => [name, `${r.refused}/${r.count}`, r.p50, r.p99, Math.round(1e6 / r.mean).toLocaleString('en-US'), r.queries]),
@@ -162,7 +161,7 @@ console.log(`\nFlood: 1,000 forged, checksum-valid keys from one address: ${floo
 
 const small = results[10].hit.p50;
 const large = results[100_000].hit.p50;
-console.log('\nTargets (auth step, called directly)');
+console.log(`\nTargets (auth step, called directly, ${databaseLabel()})`);
 target('≤ 20 µs p50 on a cache hit, called directly', Math.max(...STORED.map((n) => results[n].hit.p50)) <= 20, `${STORED.map((n) => `${results[n].hit.p50} µs`).join(' / ')} (10 / 10,000 / 100,000 keys)`);
 target('≤ 1 database query on a miss', STORED.every((n) => results[n].miss.queries <= 1), `${STORED.map((n) => results[n].miss.queries).join(' / ')} per miss`);
 target('100,000 keys within 1.2× of 10 keys', large <= small * 1.2 && results[100_000].miss.p50 <= results[10].miss.p50 * 1.2, `hit ${(large / small).toFixed(2)}×, miss ${(results[100_000].miss.p50 / results[10].miss.p50).toFixed(2)}×`);

@@ -27,7 +27,8 @@ if (!process.env.DB_DIALECT) {
 Object.assign(process.env, { LOGGER_LEVEL: 'error', NODE_MODULES_PATH: path.join(root, 'node_modules') });
 
 /** The database this run uses, for the report. */
-export const databaseLabel = () => (process.env.DB_DIALECT === 'sqlite' ? 'SQLite (in memory)' : process.env.DB_DIALECT);
+export const databaseLabel = () =>
+  ({ sqlite: 'SQLite (in memory)', postgres: `PostgreSQL at ${process.env.DB_HOST}:${process.env.DB_PORT}` })[process.env.DB_DIALECT] ?? process.env.DB_DIALECT;
 
 export async function benchApp() {
   const { createMockServer } = require('@nocobase/test');

@@ -14,9 +14,8 @@
 //                                                      runs inside the check, by function
 import { spawn } from 'node:child_process';
 import os from 'node:os';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { median, printTable, summarize, target } from './report.mjs';
+import { median, printTable, relayErrors, summarize, target } from './report.mjs';
 
 const self = fileURLToPath(import.meta.url);
 export const WARM_UP = 10;
@@ -25,7 +24,7 @@ const CREDENTIALS = ['Keyward key', 'key, all 3 restrictions', 'session token'];
 
 /** One run, in this process: the samples' summaries per credential, as one JSON line. */
 async function measure({ profile = false } = {}) {
-  const { benchApp, listen, queryCounter } = await import('./bench-app.mjs');
+  const { benchApp, databaseLabel, listen, queryCounter } = await import('./bench-app.mjs');
   const { app, plugin, validKey, restrictedKey } = await benchApp();
   const counter = queryCounter(app);
   // As in service: the flood guard holds some other address's refusals, so its lookup is real.
@@ -118,7 +117,7 @@ async function measure({ profile = false } = {}) {
   }
   close();
   await app.destroy();
-  return results;
+  return { database: databaseLabel(), credentials: results };
 }
 
 /** Where the check's time goes: the CPU profile's samples that fall inside check() windows. */
@@ -155,18 +154,15 @@ function insideWindows(profile, windows) {
   return { samples: inside, self: top(own), total: top(within) };
 }
 
-/** `runs` fresh processes, one after the other; their results. */
-async function runs(count, { profile = false } = {}) {
+/** `runs` fresh processes, one after the other (`env` added to theirs); their results. */
+async function runs(count, { profile = false, env = {} } = {}) {
   const all = [];
   for (let i = 0; i < count; i++) {
     const child = spawn(process.execPath, [self, '--child'], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...(profile ? { BENCH_PROFILE: '1' } : {}) },
+      env: { ...process.env, ...env, ...(profile ? { BENCH_PROFILE: '1' } : {}) },
     });
-    // The host's sandbox (SES) lists every intrinsic it hardens on stderr: noise here.
-    createInterface({ input: child.stderr }).on('line', (line) => {
-      if (!/Removing intrinsics|About to overwrite|^\s*$/.test(line)) console.error(line);
-    });
+    relayErrors(child);
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     const code = await new Promise((resolve) => child.once('exit', resolve));
@@ -181,12 +177,12 @@ async function runs(count, { profile = false } = {}) {
 
 const fixed = (value) => Math.round(value * 10) / 10;
 
-/** Runs, prints the table and the targets; answers whether every target was met. */
-export async function runInRequest({ count = Number(process.env.BENCH_IN_REQUEST_RUNS ?? 3) } = {}) {
+/** Runs (with `env`, e.g. another database's), prints the table and the targets; answers whether every target was met. */
+export async function runInRequest({ count = Number(process.env.BENCH_IN_REQUEST_RUNS ?? 3), env = {} } = {}) {
   const [load1] = os.loadavg();
-  const results = await runs(count);
+  const results = await runs(count, { env });
   const [load2] = os.loadavg();
-  const of = (name, pick) => results.map((run) => pick(run[name]));
+  const of = (name, pick) => results.map((run) => pick(run.credentials[name]));
   const rows = CREDENTIALS.map((name) => [
     name,
     fixed(median(of(name, (r) => r.check.p50))),
@@ -199,7 +195,7 @@ export async function runInRequest({ count = Number(process.env.BENCH_IN_REQUEST
     [...new Set(of(name, (r) => r.statuses).flat())].join(','),
   ]);
   console.log(
-    `\nThe auth step inside real requests: GET /api/todos:list in process over HTTP, ${WARM_UP} warm-up then ${REQUESTS} timed, one at a time;` +
+    `\nThe auth step inside real requests on ${results[0].database}: GET /api/todos:list in process over HTTP, ${WARM_UP} warm-up then ${REQUESTS} timed, one at a time;` +
       ` median of ${count} fresh processes (load average ${load1.toFixed(1)} → ${load2.toFixed(1)} on ${os.cpus().length} cores)`,
   );
   printTable(
@@ -213,7 +209,7 @@ export async function runInRequest({ count = Number(process.env.BENCH_IN_REQUEST
   const restrictedP50 = median(of('key, all 3 restrictions', (r) => r.check.p50));
   const keyWrites = Math.max(...of('Keyward key', (r) => r.writes), ...of('key, all 3 restrictions', (r) => r.writes));
   const sameQueries = median(of('key, all 3 restrictions', (r) => r.queries)) === median(of('Keyward key', (r) => r.queries));
-  console.log('\nTargets (auth step in real requests)');
+  console.log(`\nTargets (auth step in real requests, ${results[0].database})`);
   const met = [
     // Issue 12's figure is a key's; with restrictions the three RateLimit headers add their cost.
     target(
@@ -231,7 +227,7 @@ export async function runInRequest({ count = Number(process.env.BENCH_IN_REQUEST
 async function runProfile() {
   const [result] = await runs(1, { profile: true });
   for (const name of CREDENTIALS) {
-    const { check, profile } = result[name];
+    const { check, profile } = result.credentials[name];
     console.log(`\n${name}: check() p50 ${check.p50} µs under the profiler; ${profile.samples} samples inside check() windows`);
     printTable(['function (time in it and what it calls)', '%'], profile.total);
     console.log('');

@@ -1,4 +1,15 @@
 // Figures and how the benchmark prints them.
+import { createInterface } from 'node:readline';
+
+/**
+ * A child's stderr on ours, less the noise: the host's sandbox (SES) lists every intrinsic it
+ * hardens, and Sequelize warns of the test kit's logging option on PostgreSQL.
+ */
+export function relayErrors(child) {
+  createInterface({ input: child.stderr }).on('line', (line) => {
+    if (!/Removing intrinsics|About to overwrite|SEQUELIZE0002|--trace-deprecation|^\s*$/.test(line)) console.error(line);
+  });
+}
 
 /** count, mean, p50 and p99 of samples in µs, to one decimal. */
 export function summarize(samples) {
