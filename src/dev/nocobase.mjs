@@ -101,8 +101,14 @@ export function nocobaseEnvironment({ storage, port, nodeModules }) {
 export function nocobaseApp({ storage, port, keyward = true, quiet = false, env = {} }) {
   const baseUrl = `http://localhost:${port}`;
   const installedMarker = path.join(storage, '.keyward-installed');
-  const stdio = quiet ? 'ignore' : 'inherit';
+  // A quiet app writes to a log of its own, whose end is shown when it fails to start.
+  const logFile = path.join(storage, `nocobase-${port}.log`);
   const say = quiet ? () => {} : step;
+  const failWithLog = (message) => {
+    if (!quiet) fail(message);
+    const tail = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').split('\n').slice(-40).join('\n') : '(no output)';
+    fail(`${message}\nThe end of its log (${logFile}):\n${tail}`);
+  };
 
   function checkStorage() {
     try {
@@ -128,11 +134,19 @@ export function nocobaseApp({ storage, port, keyward = true, quiet = false, env 
     return { ...process.env, ...nocobaseEnvironment({ storage, port, nodeModules }), ...env };
   }
 
+  function spawnCli(args) {
+    if (!quiet) return spawn(process.execPath, [cli, ...args], { cwd: root, env: environment(), stdio: 'inherit' });
+    const log = fs.openSync(logFile, 'a');
+    const child = spawn(process.execPath, [cli, ...args], { cwd: root, env: environment(), stdio: ['ignore', log, log] });
+    fs.closeSync(log);
+    return child;
+  }
+
   function run(args) {
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [cli, ...args], { cwd: root, env: environment(), stdio });
+      const child = spawnCli(args);
       child.on('error', reject);
-      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`nocobase ${args.join(' ')} exited with ${code}`))));
+      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`nocobase ${args.join(' ')} exited with ${code}${quiet ? ` (log: ${logFile})` : ''}`))));
     });
   }
 
@@ -186,16 +200,16 @@ export function nocobaseApp({ storage, port, keyward = true, quiet = false, env 
       fail(`Port ${port} is already in use: stop what uses it, or pick another with APP_PORT=13001.`);
     }
     say(`Starting NocoBase on port ${port}…`);
-    const child = spawn(process.execPath, [cli, 'start'], { cwd: root, env: environment(), stdio });
+    const child = spawnCli(['start']);
     const exited = new Promise((resolve) => child.once('exit', resolve));
     const started = Date.now();
     while (!(await isServing())) {
       if (child.exitCode !== null) {
-        fail(`NocoBase stopped while starting (exit code ${child.exitCode}); see the lines above.`);
+        failWithLog(`NocoBase on port ${port} stopped while starting (exit code ${child.exitCode})${quiet ? '.' : '; see the lines above.'}`);
       }
       if (Date.now() - started > 180_000) {
         child.kill('SIGTERM');
-        fail('NocoBase did not answer within 3 minutes.');
+        failWithLog(`NocoBase on port ${port} did not answer within 3 minutes.`);
       }
       await new Promise((resolve) => setTimeout(resolve, 500));
     }

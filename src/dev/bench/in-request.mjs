@@ -12,13 +12,15 @@
 //   KEYWARD_DIST=/tmp/old-dist node src/dev/bench/in-request.mjs     another build, to compare
 //   BENCH_PROFILE=1 node src/dev/bench/in-request.mjs  one run under the CPU profiler: what
 //                                                      runs inside the check, by function
+//   BENCH_WARM_UP=3000 node src/dev/bench/in-request.mjs   a longer warm-up (10 by the definition):
+//                                                      the figure once V8 has optimized the code
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { median, printTable, relayErrors, summarize, target } from './report.mjs';
 
 const self = fileURLToPath(import.meta.url);
-export const WARM_UP = 10;
+export const WARM_UP = Number(process.env.BENCH_WARM_UP ?? 10);
 export const REQUESTS = 500;
 const CREDENTIALS = ['Keyward key', 'key, all 3 restrictions', 'session token'];
 

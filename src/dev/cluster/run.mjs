@@ -79,8 +79,14 @@ function nodes({ pubSub }) {
 }
 
 let running = [];
+/**
+ * One after the other: a node's start seeds the host's rows (plugin-ai's AI employees among
+ * them) when they are missing, and two nodes seeding at once make one fail on a unique index
+ * and never serve. A cluster of open-source NocoBase, without the commercial lock adapter, is
+ * started the same way.
+ */
 async function startAll(apps) {
-  running = await Promise.all(apps.map((app) => app.start()));
+  for (const app of apps) running.push(await app.start());
 }
 /** One after the other, in start order: node one writes what it counted first, node two last. */
 async function stopAll() {
