@@ -22,5 +22,7 @@ export function isIpEntry(entry: string): boolean {
   if (!bits || rest.length) {
     return false;
   }
-  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
+  // An IPv4-mapped range (`::ffff:10.0.0.0/104`) fixes its first 96 bits.
+  const least = /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(address) ? 96 : 0;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) >= least && Number(prefix) <= bits);
 }

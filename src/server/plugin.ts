@@ -8,10 +8,11 @@ import { watchKeyChanges } from './persistence/cache-invalidation';
 import apiKeysCollection from './collections/api-keys';
 import apiKeyUsageCollection from './collections/api-key-usage';
 import { usageAction } from './actions/usage';
-import { recordKeyUsage, UsageTracker } from './persistence/usage';
+import { deleteUsageWithKey, recordKeyUsage, UsageTracker } from './persistence/usage';
 import { KeyAuth, type KeyAuthOptions } from './verification/key-auth';
 import { deleteKeysWithOwner } from './persistence/delete-with-owner';
 import { guardHashColumn } from './persistence/hash-column-guard';
+import { guardUsageRows } from './persistence/usage-row-guard';
 import { KeyStore } from './persistence/key-store';
 import { LastUsedTracker } from './persistence/last-used';
 import { guardKeyManagement, MANAGEMENT_ACTIONS } from './restrictions/guard-key-management';
@@ -128,6 +129,7 @@ export class PluginKeywardServer extends Plugin {
     const usage = this.db.collection(apiKeyUsageCollection);
     // One row per key, day and outcome: nodes add to it, never beside it.
     usage.addIndex({ unique: true, fields: ['keyId', 'day', 'outcome'] });
+    guardUsageRows(usage.model);
   }
 
   async load() {
@@ -168,6 +170,10 @@ export class PluginKeywardServer extends Plugin {
 
     const changes = await watchKeyChanges(this, this.store);
     deleteKeysWithOwner(this.db);
+    deleteUsageWithKey(this.db, (keyId) => {
+      this.usage.forget(keyId);
+      this.tracker.forget(keyId);
+    });
     refuseFieldsToKeys(this.db);
     // Outside the host's error handler: it counts every answer as sent, refusals included.
     this.app.use(recordKeyUsage(this.usage), { tag: 'keyward-usage', before: 'errorHandler' });

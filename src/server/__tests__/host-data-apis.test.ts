@@ -71,6 +71,30 @@ describe('host data APIs and the apiKeys collection', () => {
     expect(inChinese.body.errors[0]).toEqual({ code: ErrorCode.ACTION_NOT_ALLOWED, message: 'API 密钥的哈希既不能读取也不能查询。' });
   });
 
+  it('charts:queryData reads no usage rows, not even for root', async () => {
+    const [alicesKey] = await app.db.getModel('apiKeys').findAll({ where: { name: 'alice-1' } });
+    await app.db.getModel('apiKeyUsage').create({ keyId: alicesKey.get('id'), day: '2026-01-01', outcome: 'ok', count: 7 });
+    // A role whose strategy lets it view every collection: charts check that strategy.
+    await app.db.getRepository('roles').create({ values: { name: 'viewers', strategy: { actions: ['view'] } } });
+    const viewer = await createUser(app, 'viewer', ['viewers']);
+    for (const [agent, ...roles] of [
+      [await app.agent().login(root)],
+      [await app.agent().login(viewer, 'viewers')],
+    ]) {
+      const res = await agent.post('/api/charts:queryData').send({
+        collection: 'apiKeyUsage',
+        mode: 'builder',
+        variableResolution: 'legacy-schema',
+        dimensions: [{ field: ['keyId'] }, { field: ['outcome'] }],
+        measures: [{ field: ['count'], aggregation: 'sum', alias: 'n' }],
+      });
+      expect(res.status, JSON.stringify({ roles, body: res.body })).toBe(403);
+      expect(JSON.stringify(res.body)).not.toContain('"n":7');
+    }
+    await expect(app.db.getRepository('apiKeyUsage').find()).rejects.toThrow();
+    await expect(app.db.getRepository('apiKeyUsage').aggregate({ method: 'sum', field: 'count' })).rejects.toThrow();
+  });
+
   it('the repository and the model leave the hash out for any other caller', async () => {
     const rows = await app.db.getRepository('apiKeys').find({ raw: true } as any);
     noHash(rows);

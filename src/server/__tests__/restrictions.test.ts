@@ -4,6 +4,7 @@ import { ErrorCode, PACKAGE_NAME } from '../../constants';
 import { compileAllowedIps, ipAllowed, parseAllowedIps } from '../restrictions/allowed-ips';
 import { clientAddress } from '../restrictions/client-address';
 import { counterFor, MemoryCounter, RateLimiter, RedisCounter } from '../restrictions/rate-limit';
+import { FailureFlood, floodKey } from '../verification/failure-flood';
 import { generateKey } from '../verification/key-format';
 import type PluginKeywardServer from '../plugin';
 import { createApp, createKey, setUpTodos, TODOS_ROLE, withKey } from './helpers';
@@ -32,7 +33,14 @@ describe('allowed IPs, parsed and matched', () => {
     expect(ipAllowed(compileAllowedIps([]), '203.0.113.9')).toBe(true);
   });
 
-  it.each([['10.0.0.0/33'], ['2001:db8::/129'], ['fe80::1%eth0'], ['10.0.0.1/8/1'], ['example.com'], ['10.0.0.0/-1'], ['1.2.3']])(
+  it('keeps an IPv4-mapped range as the IPv4 range it covers', () => {
+    expect(parseAllowedIps(['::ffff:192.0.2.0/120', '::FFFF:10.0.0.0/104', '::ffff:0.0.0.0/96'])).toEqual(['192.0.2.0/24', '10.0.0.0/8', '0.0.0.0/0']);
+    const list = compileAllowedIps(parseAllowedIps(['::ffff:192.0.2.0/120']));
+    expect(ipAllowed(list, '192.0.2.200')).toBe(true);
+    expect(ipAllowed(list, '192.0.3.1')).toBe(false);
+  });
+
+  it.each([['10.0.0.0/33'], ['2001:db8::/129'], ['::ffff:192.0.2.0/95'], ['::ffff:192.0.2.0/129'], ['fe80::1%eth0'], ['10.0.0.1/8/1'], ['example.com'], ['10.0.0.0/-1'], ['1.2.3']])(
     'refuses %s, naming it',
     (entry) => {
       expect(() => parseAllowedIps([entry])).toThrow(/is not an IP address or a CIDR range/);
@@ -131,6 +139,12 @@ describe('per-key restrictions', () => {
     expect(listed.body.data).toMatchObject({ allowedIps: ['127.0.0.0/8'], rateLimit: null, readOnly: false });
   });
 
+  it('tells a key used from elsewhere nothing of its state', async () => {
+    const { key, record, agent } = await createKey(app, user, { allowedIps: ['10.0.0.0/8'] });
+    await agent.resource('apiKeys').update({ filterByTk: record.id, values: { enabled: false } });
+    expect(code(await withKey(app, key).get('/api/todos:list'))).toBe(ErrorCode.IP_NOT_ALLOWED);
+  });
+
   it('counts a limited key per window, says where it stands, and refuses it past the limit', async () => {
     const { key, record, agent } = await createKey(app, user, { rateLimit: { limit: 3, windowSeconds: 2 } });
     expect(record.rateLimit).toEqual({ limit: 3, windowSeconds: 2 });
@@ -168,7 +182,7 @@ describe('per-key restrictions', () => {
     expect((await withKey(app, key).get('/api/todos:list')).status).toBe(200);
     expect((await withKey(app, key).get('/api/todos:get?filterByTk=1')).status).toBe(200);
     expect((await withKey(app, key).get('/api/auth:check')).status).toBe(200);
-    for (const action of ['todos:create', 'todos:update?filterByTk=1', 'todos:destroy?filterByTk=1', 'todos:firstOrCreate', 'todos:move']) {
+    for (const action of ['todos:create', 'todos:update?filterByTk=1', 'todos:destroy?filterByTk=1', 'todos:firstOrCreate', 'todos:updateOrCreate', 'todos:move']) {
       const res = await withKey(app, key).post(`/api/${action}`).send({ title: 'x' });
       expect(res.status, action).toBe(403);
       expect(code(res), action).toBe(ErrorCode.READ_ONLY);
@@ -248,5 +262,47 @@ describe('a flood of refused keys from one address', () => {
     expect(lookups).toHaveBeenCalledTimes(30);
     // Until the minute is over, the address gets nothing, not even with a good key.
     expect(code(await withKey(app, key).get('/api/todos:list'))).toBe(ErrorCode.TOO_MANY_FAILURES);
+  });
+});
+
+describe('the flood guard’s client', () => {
+  it('is an IPv4 address, or the /64 an IPv6 address is in', () => {
+    expect(floodKey('203.0.113.7')).toBe('203.0.113.7');
+    expect(floodKey('2001:db8:0:1::5')).toBe('2001:db8:0:1::/64');
+    expect(floodKey('2001:0DB8:0000:0001:ffff:1:2:3')).toBe('2001:db8:0:1::/64');
+    expect(floodKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(floodKey('::1')).toBe('0:0:0:0::/64');
+    expect(floodKey('64:ff9b::192.0.2.1')).toBe('64:ff9b:0:0::/64');
+  });
+
+  it('counts the addresses of one /64 together', () => {
+    const flood = new FailureFlood(3);
+    for (let i = 1; i <= 3; i++) flood.record(`2001:db8:0:1::${i}`, 0);
+    expect(flood.blockedFor('2001:db8:0:1:abcd::9', 1000)).toBe(59);
+    expect(flood.blockedFor('2001:db8:0:2::1', 1000)).toBe(0);
+  });
+});
+
+describe('a flood of refused keys sent all at once', () => {
+  let app: MockServer;
+
+  beforeAll(async () => {
+    vi.stubEnv('KEYWARD_MAX_FAILURES_PER_MINUTE', '30');
+    app = await createApp();
+    await setUpTodos(app);
+  });
+
+  afterAll(async () => {
+    vi.unstubAllEnvs();
+    await app?.destroy();
+  });
+
+  it('costs no more lookups than one after the other: each counts before its lookup', async () => {
+    const store = (app.pm.get(PACKAGE_NAME) as PluginKeywardServer).store;
+    const lookups = vi.spyOn(store as any, 'load');
+    const answers = await Promise.all(Array.from({ length: 100 }, () => withKey(app, generateKey()).get('/api/todos:list')));
+    expect(lookups.mock.calls.length).toBeLessThanOrEqual(30);
+    expect(answers.filter((res) => code(res) === ErrorCode.TOO_MANY_FAILURES)).toHaveLength(70);
+    expect(answers.filter((res) => code(res) === ErrorCode.INVALID)).toHaveLength(30);
   });
 });

@@ -5,6 +5,7 @@ import { dayOf, UsageTracker } from '../persistence/usage';
 import type PluginKeywardServer from '../plugin';
 import { generateKey } from '../verification/key-format';
 import { createApp, createKey, createUser, setUpTodos, TODOS_ROLE, withKey } from './helpers';
+import { USAGE_READ } from '../persistence/usage-row-guard';
 
 describe('apiKeys:usage', () => {
   let app: MockServer;
@@ -53,7 +54,7 @@ describe('apiKeys:usage', () => {
       data: [{ date: today(), ok: 3, refused: 2 }],
       meta: { lastUsedIp: '127.0.0.1' },
     });
-    const rows = await app.db.getModel(USAGE_COLLECTION).findAll({ where: { keyId: created.record.id }, raw: true });
+    const rows = await app.db.getModel(USAGE_COLLECTION).findAll({ where: { keyId: created.record.id }, raw: true, [USAGE_READ]: true } as any);
     expect(rows.map((row: any) => [row.outcome, row.count]).sort()).toEqual([[ErrorCode.IP_NOT_ALLOWED, 2], ['ok', 3]]);
   });
 
@@ -71,7 +72,7 @@ describe('apiKeys:usage', () => {
     const old = (days: number) => ({ keyId: created.record.id, day: dayOf(Date.now() - days * 86_400_000), outcome: 'ok', count: 1 });
     await model.bulkCreate([old(89), old(90), old(200)]);
     await new UsageTracker(app.db).flush();
-    const days = (await model.findAll({ where: { keyId: created.record.id, outcome: 'ok' }, raw: true })).map((row: any) => row.day);
+    const days = (await model.findAll({ where: { keyId: created.record.id, outcome: 'ok' }, raw: true, [USAGE_READ]: true } as any)).map((row: any) => row.day);
     expect(days).toContain(old(89).day);
     expect(days).not.toContain(old(90).day);
     expect(days).not.toContain(old(200).day);
@@ -89,6 +90,20 @@ describe('apiKeys:usage', () => {
     }
     expect((await created.agent.get('/api/apiKeys:usage')).status).toBe(400);
     expect((await created.agent.get('/api/apiKeys:usage?filterByTk=1e3')).status).toBe(400);
+  });
+
+  it('goes with its key: written and pending counts, and the pending last use', async () => {
+    const gone = await createKey(app, user, { name: 'short-lived' });
+    expect((await withKey(app, gone.key).get('/api/todos:list')).status).toBe(200);
+    await plugin.usage.flush();
+    expect((await withKey(app, gone.key).get('/api/todos:list')).status).toBe(200);
+    const rowsOf = () =>
+      app.db.getModel(USAGE_COLLECTION).count({ where: { keyId: gone.record.id }, [USAGE_READ]: true } as any);
+    expect(await rowsOf()).toBe(1);
+    expect((await gone.agent.resource('apiKeys').destroy({ filterByTk: gone.record.id })).status).toBe(200);
+    expect(await rowsOf()).toBe(0);
+    expect(plugin.usage.pendingFor(gone.record.id)).toEqual([]);
+    expect(plugin.tracker.pendingFor(gone.record.id)).toBeUndefined();
   });
 
   it('serves the rows through apiKeys:usage alone', async () => {

@@ -3,6 +3,7 @@ import { USAGE_COLLECTION, USAGE_DAYS } from '../../constants';
 import { refusals } from '../errors';
 import type { LastUsedTracker } from '../persistence/last-used';
 import { dayOf, OK, type UsageTracker } from '../persistence/usage';
+import { USAGE_READ } from '../persistence/usage-row-guard';
 import { findOwnKey, handle, parseIds } from './api-keys';
 
 interface Day {
@@ -42,6 +43,7 @@ export function usageAction(usage: UsageTracker, lastUsed: LastUsedTracker) {
     const stored = await ctx.db.getModel(USAGE_COLLECTION).findAll({
       where: { keyId: key.get('id'), day: { [Op.gte]: dayOf(now - (days - 1) * 86_400_000) } },
       raw: true,
+      [USAGE_READ]: true,
     });
     for (const { day, outcome, count } of [...(stored as any[]), ...usage.pendingFor(key.get('id'))]) {
       const entry = byDay.get(day);
@@ -55,11 +57,14 @@ export function usageAction(usage: UsageTracker, lastUsed: LastUsedTracker) {
         entry.refusedBy[outcome] = (entry.refusedBy[outcome] ?? 0) + Number(count);
       }
     }
+    // In a cluster another node may have written a later use than this node's pending one.
     const pending = lastUsed.pendingFor(key.get('id'));
+    const written = key.get('lastUsedAt') as Date | null;
+    const fresher = pending && (!written || pending.at > written);
     ctx.body = {
       rows: [...byDay.values()],
-      lastUsedAt: pending?.at ?? key.get('lastUsedAt') ?? null,
-      lastUsedIp: (pending ? pending.ip : key.get('lastUsedIp')) || null,
+      lastUsedAt: (fresher ? pending.at : written) ?? null,
+      lastUsedIp: (fresher ? pending.ip : key.get('lastUsedIp')) || null,
     };
   });
 }

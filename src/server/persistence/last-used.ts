@@ -39,6 +39,15 @@ export class LastUsedTracker extends PeriodicFlush {
     }
   }
 
+  /** A deleted key's use not written yet. */
+  forget(id: number | string) {
+    for (const key of this.pending.keys()) {
+      if (String(key) === String(id)) {
+        this.pending.delete(key);
+      }
+    }
+  }
+
   /** What is not written yet, for answers that must include it. */
   pendingFor(id: number | string): LastUse | undefined {
     const use = this.pending.get(id) ?? [...this.pending].find(([key]) => String(key) === String(id))?.[1];

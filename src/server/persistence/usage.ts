@@ -1,7 +1,7 @@
 import type { Context, Next } from '@nocobase/actions';
 import type Database from '@nocobase/database';
-import { Op, UniqueConstraintError } from '@nocobase/database';
-import { USAGE_COLLECTION, USAGE_DAYS } from '../../constants';
+import { Op, UniqueConstraintError, type Transaction } from '@nocobase/database';
+import { COLLECTION, USAGE_COLLECTION, USAGE_DAYS } from '../../constants';
 import { PeriodicFlush } from './periodic-flush';
 
 export const OK = 'ok';
@@ -51,6 +51,15 @@ export class UsageTracker extends PeriodicFlush {
       tally.count++;
     } else {
       this.pending.set(slot, { keyId, day, outcome, count: 1 });
+    }
+  }
+
+  /** A deleted key's counts not written yet: dropped with its rows. */
+  forget(keyId: number | string) {
+    for (const [slot, tally] of this.pending) {
+      if (String(tally.keyId) === String(keyId)) {
+        this.pending.delete(slot);
+      }
     }
   }
 
@@ -136,4 +145,16 @@ export function recordKeyUsage(usage: UsageTracker) {
       }
     }
   };
+}
+
+/**
+ * A key's usage goes with the key, in the same transaction: SQLite gives the highest id again
+ * after a delete, and a new key must not show the old one's history.
+ */
+export function deleteUsageWithKey(db: Database, forget: (keyId: number | string) => void) {
+  db.on(`${COLLECTION}.afterDestroy`, async (key: { get(name: string): unknown }, options: { transaction?: Transaction }) => {
+    const keyId = key.get('id') as number | string;
+    await db.getModel(USAGE_COLLECTION).destroy({ where: { keyId }, transaction: options.transaction, hooks: false });
+    forget(keyId);
+  });
 }

@@ -20,11 +20,17 @@ function parseEntry(entry: unknown): string | undefined {
   if (!family || rest.length || address.includes('%')) {
     return undefined;
   }
+  const normal = normalizeAddress(address);
   if (prefix === undefined) {
-    return normalizeAddress(address);
+    return normal;
   }
+  if (!/^\d{1,3}$/.test(prefix)) {
+    return undefined;
+  }
+  // An IPv4-mapped range is kept as the IPv4 range it covers: its first 96 bits are fixed.
   const bits = family === 4 ? 32 : 128;
-  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= bits ? `${normalizeAddress(address)}/${Number(prefix)}` : undefined;
+  const length = family === 6 && isIP(normal) === 4 ? Number(prefix) - 96 : Number(prefix);
+  return length >= 0 && length <= (isIP(normal) === 4 ? 32 : bits) ? `${normal}/${length}` : undefined;
 }
 
 /** `allowedIps` as create and update take it: a list of addresses and CIDR ranges; empty means any. */

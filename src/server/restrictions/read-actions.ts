@@ -1,15 +1,19 @@
 /**
- * Host actions that only read. Anything else counts as a write: an action a plugin adds later
- * is treated as one until it is listed here.
+ * Host actions that only read: an action name alone where NocoBase serves it on every
+ * collection, `resource:action` where one plugin serves it. Anything else counts as a write: an
+ * action a plugin adds later is treated as one until it is listed here.
  */
 export const READ_ACTIONS: Readonly<Record<string, string>> = {
   list: 'reads records',
   get: 'reads one record',
   count: 'counts records',
-  query: 'aggregates records (charts)',
+  query: 'aggregates records',
   export: 'reads records into a spreadsheet',
   getFile: 'downloads a stored file',
-  check: 'says who the request acts for (auth:check)',
+  'charts:queryData': 'a chart block’s query: aggregates records its role may read',
+  'auth:check': 'says who the request acts for',
 };
 
-export const isReadAction = (actionName: string) => Object.prototype.hasOwnProperty.call(READ_ACTIONS, actionName);
+const has = (name: string) => Object.prototype.hasOwnProperty.call(READ_ACTIONS, name);
+
+export const isReadAction = (resourceName: string, actionName: string) => has(actionName) || has(`${resourceName}:${actionName}`);

@@ -52,7 +52,7 @@ function writesOwner(ctx: Context, source: string, association: string | undefin
  */
 function accountWrite(ctx: Context): boolean {
   const { resourceName, actionName } = ctx.action;
-  if (isReadAction(actionName)) {
+  if (isReadAction(resourceName, actionName)) {
     return false;
   }
   const [source, association] = resourceName.split('.');
@@ -111,7 +111,7 @@ export function restrictKeyRequests(isConfiguration: (path: string) => boolean) 
     }
     const { resourceName, actionName } = ctx.action;
     // A read-only key reads, on every data source, whatever its role may write.
-    if (ctx.state.apiKey.readOnly && !isReadAction(actionName)) {
+    if (ctx.state.apiKey.readOnly && !isReadAction(resourceName, actionName)) {
       throwKeywardError(ctx, refusals.readOnly());
     }
     const main = !ctx.dataSource || ctx.dataSource.name === 'main';

@@ -1,9 +1,28 @@
 import { ExpiringMap } from './expiring-map';
 
 /**
+ * What one client is, for counting its refusals: an IPv4 address, or an IPv6 address's /64,
+ * the smallest block a provider hands one customer, who could otherwise draw a fresh address
+ * from it for every try.
+ */
+export function floodKey(address: string): string {
+  if (!address.includes(':') || !/^[0-9a-f:.]+$/i.test(address)) {
+    return address;
+  }
+  const [head, tail] = address.split('::');
+  const groups = (part: string | undefined) => (part ? part.split(':') : []);
+  const width = (parts: string[]) => parts.reduce((sum, part) => sum + (part.includes('.') ? 2 : 1), 0);
+  const before = groups(head);
+  const after = groups(tail);
+  const all = tail === undefined ? before : [...before, ...Array(Math.max(0, 8 - width(before) - width(after))).fill('0'), ...after];
+  return `${all.slice(0, 4).map((group) => parseInt(group, 16).toString(16)).join(':')}::/64`;
+}
+
+/**
  * Refused keys per client address, on this node. The checksum algorithm is public, so forged
  * keys with a valid checksum each cost a lookup; past the threshold an address is answered at
- * once, with no lookup, until its window ends.
+ * once, with no lookup, until its window ends. A lookup counts as a refusal while it runs, so
+ * keys sent all at once cost no more lookups than keys sent one after the other.
  */
 export class FailureFlood {
   /** Each address's refusals in its current window; a window is gone once it has ended. */
@@ -16,19 +35,28 @@ export class FailureFlood {
 
   /** Seconds until the address may try again, or 0 when it may now. */
   blockedFor(address: string, now = Date.now()): number {
-    const window = this.windows.get(address, now);
+    const window = this.windows.get(floodKey(address), now);
     if (!window || window.count < this.maxFailures) {
       return 0;
     }
     return Math.ceil((window.endsAt - now) / 1000);
   }
 
+  /** A lookup that found its key was counted as a refusal before it ran: it takes that back. */
+  forgive(address: string, now = Date.now()) {
+    const window = this.windows.get(floodKey(address), now);
+    if (window && window.count > 0) {
+      window.count--;
+    }
+  }
+
   record(address: string, now = Date.now()) {
-    const window = this.windows.get(address, now);
+    const key = floodKey(address);
+    const window = this.windows.get(key, now);
     if (window) {
       window.count++;
     } else {
-      this.windows.set(address, { count: 1, endsAt: now + this.windowMs }, now + this.windowMs, now);
+      this.windows.set(key, { count: 1, endsAt: now + this.windowMs }, now + this.windowMs, now);
     }
   }
 }

@@ -72,6 +72,7 @@ export class KeyAuth extends Auth {
         const found = findKey(key, store, now);
         if (found instanceof Promise) {
           lookup = found;
+          flood.record(address, now);
         } else {
           record = found;
           checkRecord(record, (ctx.req.headers['x-role'] as string | undefined) || undefined, address, now);
@@ -107,7 +108,17 @@ export class KeyAuth extends Auth {
     let record: KeyRecord | undefined;
     try {
       try {
+        // Counted as a refusal before it ran (see check): a key it finds is not one.
         record = await lookup;
+      } catch (error) {
+        // NocoBase's own errors (a database down) are no refusal of the client's.
+        if (!(error instanceof KeywardError)) {
+          flood.forgive(address, now);
+        }
+        throw error;
+      }
+      flood.forgive(address, now);
+      try {
         checkRecord(record, requestedRole(this.ctx), address, now);
       } catch (error) {
         flood.record(address, now);

@@ -37,8 +37,15 @@ export function findKey(presented: string, store: KeyStore, now: number): KeyRec
   return store.find(hash).then((record) => record ?? Promise.reject(refusals.invalid()));
 }
 
-/** The checks on a key that was found, in a fixed order; each failure throws its own refusal. */
+/**
+ * The checks on a key that was found, in a fixed order; each failure throws its own refusal.
+ * The address comes first: a key used from elsewhere learns nothing of its state (whether it is
+ * disabled, expired or its owner's role gone) from the answer.
+ */
 export function checkRecord(record: KeyRecord, requestedRole: string | undefined, address: string, now: number): void {
+  if (record.allowedIps !== null && !record.allowedIps.allows(address)) {
+    throw refusals.ipNotAllowed();
+  }
   if (!record.enabled) {
     throw refusals.disabled();
   }
@@ -53,9 +60,6 @@ export function checkRecord(record: KeyRecord, requestedRole: string | undefined
   }
   if (requestedRole && requestedRole !== record.roleName) {
     throw refusals.roleSwitch();
-  }
-  if (record.allowedIps !== null && !record.allowedIps.allows(address)) {
-    throw refusals.ipNotAllowed();
   }
 }
 
