@@ -41,9 +41,9 @@ export function usageAction(usage: UsageTracker, lastUsed: LastUsedTracker) {
       byDay.set(date, { date, ok: 0, refused: 0, refusedBy: Object.create(null) });
     }
     const stored = await ctx.db.getModel(USAGE_COLLECTION).findAll({
+      ...{ [USAGE_READ]: true },
       where: { keyId: key.get('id'), day: { [Op.gte]: dayOf(now - (days - 1) * 86_400_000) } },
       raw: true,
-      [USAGE_READ]: true,
     });
     for (const { day, outcome, count } of [...(stored as any[]), ...usage.pendingFor(key.get('id'))]) {
       const entry = byDay.get(day);
