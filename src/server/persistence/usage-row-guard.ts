@@ -1,12 +1,9 @@
-import { ErrorCode } from '../../constants';
-import { KeywardError } from '../errors';
+import { refusals } from '../errors';
 
 /** Set on the reads of `apiKeys:usage`, which has checked that the key is the caller's. */
 export const USAGE_READ = 'keywardUsageRead';
 
 type Options = Record<string, any>;
-
-const refusal = () => new KeywardError(403, ErrorCode.ACTION_NOT_ALLOWED, 'API key usage is read through apiKeys:usage only.');
 
 /**
  * Deny by default at the storage layer: the usage rows say which keys are used, how much and
@@ -20,11 +17,11 @@ export function guardUsageRows(model: {
 }) {
   const aggregate = model.aggregate.bind(model);
   // Sequelize runs no hook for aggregates.
-  model.aggregate = (field, fn, options = {}) => (options[USAGE_READ] ? aggregate(field, fn, options) : Promise.reject(refusal()));
+  model.aggregate = (field, fn, options = {}) => (options[USAGE_READ] ? aggregate(field, fn, options) : Promise.reject(refusals.actionNotAllowed()));
   for (const hook of ['beforeFind', 'beforeCount']) {
     model.addHook(hook, (options) => {
       if (!options[USAGE_READ]) {
-        throw refusal();
+        throw refusals.actionNotAllowed();
       }
     });
   }
