@@ -1,8 +1,6 @@
-import { readdirSync, readFileSync } from 'fs';
-import { dirname, join } from 'path';
 import type { MockServer } from '@nocobase/test';
-import { existsSync, mkdirSync, symlinkSync } from 'fs';
-import { dirname, resolve } from 'path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'fs';
+import { dirname, join, resolve } from 'path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ErrorCode, PACKAGE_NAME } from '../../constants';
 import swagger, { ACTION_ERRORS, KEY_SCHEME, PAGE_SIZE_MAX, SESSION_SCHEME, TITLE } from '../../swagger';

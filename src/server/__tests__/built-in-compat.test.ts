@@ -1,7 +1,7 @@
 import type { MockServer } from '@nocobase/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../constants';
-import { createApp } from './helpers';
+import { createApp, withKey } from './helpers';
 
 /**
  * The built-in "Auth: API keys" plugin's API, as its own tests and its users call it: the root
@@ -38,7 +38,7 @@ describe('the built-in plugin’s API, with Keyward', () => {
     expect(res.status).toBe(200);
     expect(res.body.data).toHaveProperty('token');
     expect(res.body.data.roleName).toBe(role.name);
-    const check = await app.agent().set('Authorization', `Bearer ${res.body.data.token}`).resource('auth').check();
+    const check = await withKey(app, res.body.data.token).get('/api/auth:check');
     expect(check.body.data.nickname).toBe(root.nickname);
   });
 
@@ -60,7 +60,7 @@ describe('the built-in plugin’s API, with Keyward', () => {
 
     await otherAgent.resource('apiKeys').destroy({ filterByTk: mine.body.data.id });
     expect((await otherAgent.resource('apiKeys').list()).body.data).toHaveLength(0);
-    const after = await app.agent().set('Authorization', `Bearer ${mine.body.data.token}`).resource('auth').check();
+    const after = await withKey(app, mine.body.data.token).get('/api/auth:check');
     expect(after.status).toBe(401);
   });
 
@@ -71,7 +71,7 @@ describe('the built-in plugin’s API, with Keyward', () => {
       values: { config: { tokenExpirationTime: '1s', sessionExpirationTime: '1s', expiredTokenRenewLimit: '1s' } },
     });
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    const check = await app.agent().set('Authorization', `Bearer ${key}`).resource('auth').check();
+    const check = await withKey(app, key).get('/api/auth:check');
     expect(check.body.data.nickname).toBe(root.nickname);
   });
 });

@@ -22,7 +22,7 @@ describe('a key on another data source', () => {
     // As the data source manager plugin sets up an external source: its own role step and ACL.
     const { setCurrentRole } = require('@nocobase/plugin-acl');
     other.resourceManager.use(setCurrentRole, { tag: 'setCurrentRole', before: 'acl', after: 'auth' });
-    other.collectionManager.defineCollection({ name: 'reports', fields: [{ type: 'string', name: 'title' }] });
+    other.collectionManager.defineCollection({ name: 'reports', fields: [{ type: 'string', name: 'title' }] } as any);
     other.resourceManager.define({
       name: 'reports',
       actions: { list: async (ctx: any, next: any) => ((ctx.body = ctx.state.currentRoles), next()) },

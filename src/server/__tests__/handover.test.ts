@@ -249,7 +249,7 @@ describe('taking over from the built-in "Auth: API keys" plugin', () => {
   });
 
   it('goes on past a key it cannot import, blocks that one, and logs no token', async () => {
-    const sign = (expiresIn: string) => app.authManager.jwt.sign({ userId: owner.id, roleName: TODOS_ROLE }, { expiresIn });
+    const sign = (expiresIn: `${number}d`) => app.authManager.jwt.sign({ userId: owner.id, roleName: TODOS_ROLE }, { expiresIn });
     // Expiries no other test signs: a JWT signed in the same second with the same claims is the
     // same token, which the import would find already imported (kept).
     const [failing, fine] = [sign('42d'), sign('43d')];

@@ -1,4 +1,5 @@
 import type { MockServer } from '@nocobase/test';
+import type { SuperAgentTest } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../constants';
 import { createApp, createKey, createUser, setUpTodos, SNIPPET, TODOS_ROLE } from './helpers';
@@ -67,7 +68,7 @@ describe('host data APIs and the apiKeys collection', () => {
     const ordered = await chart(agent, { dimensions: [{ field: ['name'] }], orders: [{ field: ['hash'], order: 'asc' }] });
     expect(ordered.status).toBe(403);
     // Refused inside a database hook, far from the request: still its code, in the caller's language.
-    const inChinese = await chart(agent.set('X-Locale', 'zh-CN'), { dimensions: [{ field: ['hash'] }] });
+    const inChinese = await chart((agent as unknown as SuperAgentTest).set('X-Locale', 'zh-CN'), { dimensions: [{ field: ['hash'] }] });
     expect(inChinese.body.errors[0]).toEqual({ code: ErrorCode.ACTION_NOT_ALLOWED, message: 'API 密钥的哈希既不能读取也不能查询。' });
   });
 

@@ -60,7 +60,7 @@ describe('a key never becomes a session or an OAuth token', () => {
       '/api/idpOAuth/auth?client_id=x',
       '/api/.well-known/openid-configuration',
     ]) {
-      for (const headers of [{}, { 'X-Authenticator': AUTHENTICATOR }]) {
+      for (const headers of [{}, { 'X-Authenticator': AUTHENTICATOR }] as Record<string, string>[]) {
         const res = await withKey(app, key, headers).post(path).send({ prompt: 'login' });
         expect(res.status, path).toBe(403);
         expect(res.body.errors[0].code).toBe(ErrorCode.ACCOUNT_ACTION_REFUSED);
