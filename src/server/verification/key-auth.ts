@@ -57,11 +57,11 @@ export class KeyAuth extends Auth {
     const address = clientAddress(ctx, trustedProxies);
     let record: KeyRecord | undefined;
     let lookup: Promise<KeyRecord> | undefined;
+    // An address past its refusals is answered from the cache alone: a key already verified
+    // still works (behind a proxy or a NAT one client's forgeries must not lock out the rest),
+    // anything else gets 429 with no lookup until the window ends.
+    const retryIn = flood.blockedFor(address, now);
     try {
-      const retryIn = flood.blockedFor(address, now);
-      if (retryIn) {
-        throw refusals.tooManyFailures(retryIn);
-      }
       try {
         // Undefined when a request names this authenticator without presenting a key, and when
         // other code hands us a context of its own making.
@@ -69,7 +69,10 @@ export class KeyAuth extends Auth {
         if (!key) {
           throw refusals.invalid();
         }
-        const found = findKey(key, store, now);
+        const found = findKey(key, store, now, retryIn === 0);
+        if (found === undefined) {
+          throw refusals.tooManyFailures(retryIn);
+        }
         if (found instanceof Promise) {
           lookup = found;
           flood.record(address, now);
@@ -79,7 +82,7 @@ export class KeyAuth extends Auth {
         }
       } catch (error) {
         flood.record(address, now);
-        throw error;
+        throw retryIn && error instanceof KeywardError ? refusals.tooManyFailures(retryIn) : error;
       }
       if (record !== undefined) {
         return this.grant(record, address, now);

@@ -18,7 +18,10 @@ export interface VerifyOptions {
  * is that key. Before any database work, the shape and the checksum refuse a mistyped or
  * made-up key.
  */
-export function findKey(presented: string, store: KeyStore, now: number): KeyRecord | Promise<KeyRecord> {
+export function findKey(presented: string, store: KeyStore, now: number): KeyRecord | Promise<KeyRecord>;
+/** With `lookUp` false, a key not in the cache is answered undefined, and nothing is queried. */
+export function findKey(presented: string, store: KeyStore, now: number, lookUp: boolean): KeyRecord | Promise<KeyRecord> | undefined;
+export function findKey(presented: string, store: KeyStore, now: number, lookUp = true): KeyRecord | Promise<KeyRecord> | undefined {
   const keyward = presented.startsWith(KEY_PREFIX);
   if (keyward && presented.length !== KEY_LENGTH) {
     throw refusals.invalid();
@@ -33,6 +36,9 @@ export function findKey(presented: string, store: KeyStore, now: number): KeyRec
   }
   if (keyward && !isWellFormedKey(presented)) {
     throw refusals.invalid();
+  }
+  if (!lookUp) {
+    return undefined;
   }
   return store.find(hash).then((record) => record ?? Promise.reject(refusals.invalid()));
 }
