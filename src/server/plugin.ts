@@ -8,7 +8,7 @@ import { watchKeyChanges } from './persistence/cache-invalidation';
 import apiKeysCollection from './collections/api-keys';
 import apiKeyUsageCollection from './collections/api-key-usage';
 import { usageAction } from './actions/usage';
-import { deleteUsageWithKey, recordKeyUsage, UsageTracker } from './persistence/usage';
+import { tieUsageToKey, recordKeyUsage, UsageTracker } from './persistence/usage';
 import { KeyAuth, type KeyAuthOptions } from './verification/key-auth';
 import { deleteKeysWithOwner } from './persistence/delete-with-owner';
 import { guardHashColumn } from './persistence/hash-column-guard';
@@ -170,7 +170,7 @@ export class PluginKeywardServer extends Plugin {
 
     const changes = await watchKeyChanges(this, this.store);
     deleteKeysWithOwner(this.db);
-    deleteUsageWithKey(this.db, (keyId) => {
+    tieUsageToKey(this.db, (keyId) => {
       this.usage.forget(keyId);
       this.tracker.forget(keyId);
     });

@@ -110,5 +110,10 @@ describe('association paths under apiKeys', () => {
     expect(res.status).toBe(403);
     expect(res.body.errors[0].code).toBe(ErrorCode.ACTION_NOT_ALLOWED);
     expect(app.db.getCollection('users').getField('keys')).toBeUndefined();
+    const usage = await agent
+      .post('/api/collections/users/fields:create')
+      .send({ name: 'keyUsage', type: 'hasMany', target: 'apiKeyUsage', foreignKey: 'keyId', interface: 'o2m' });
+    expect(usage.status).toBe(403);
+    expect(app.db.getCollection('users').getField('keyUsage')).toBeUndefined();
   });
 });

@@ -118,6 +118,7 @@ describe('finding the presented key', () => {
     const store = {
       cached: vi.fn((hashed: string) => cached[hashed]),
       find: vi.fn(async () => null),
+      pending: vi.fn(() => undefined),
       isImportedHash: vi.fn(() => false),
     };
     return store as typeof store & KeyStore;

@@ -34,6 +34,8 @@ export class KeyStore {
   private readonly ttlMs: number;
   /** Bumped by every invalidation, so a lookup that raced one does not cache what it read. */
   private generation = 0;
+  /** Lookups under way, by hash; dropped by every invalidation, so none is joined after it. */
+  private readonly loading = new Map<string, Promise<KeyRecord | null>>();
   /**
    * Hashes of the keys imported from the built-in plugin. Those keys are JWTs, shaped like any
    * session token; only this set tells them apart. Never shrinks while the app runs: a deleted
@@ -54,18 +56,36 @@ export class KeyStore {
     return this.cache.get(hash, now);
   }
 
-  async find(hash: string): Promise<KeyRecord | null> {
+  /** The lookup of this hash under way, if any: requests for one key at once share one query. */
+  pending(hash: string): Promise<KeyRecord | null> | undefined {
+    return this.loading.get(hash);
+  }
+
+  find(hash: string): Promise<KeyRecord | null> {
     const cached = this.cache.get(hash, Date.now());
     if (cached) {
-      return cached;
+      return Promise.resolve(cached);
+    }
+    const running = this.loading.get(hash);
+    if (running) {
+      return running;
     }
     const generation = this.generation;
-    const record = await this.load(hash);
-    if (record && generation === this.generation) {
-      const now = Date.now();
-      this.cache.set(hash, record, now + this.ttlMs, now);
-    }
-    return record;
+    const lookup = this.load(hash).then((record) => {
+      if (record && generation === this.generation) {
+        const now = Date.now();
+        this.cache.set(hash, record, now + this.ttlMs, now);
+      }
+      return record;
+    });
+    this.loading.set(hash, lookup);
+    const done = () => {
+      if (this.loading.get(hash) === lookup) {
+        this.loading.delete(hash);
+      }
+    };
+    lookup.then(done, done);
+    return lookup;
   }
 
   /** Whether a token that is not a Keyward key is one of the keys imported from the built-in. */
@@ -94,12 +114,14 @@ export class KeyStore {
   /** By id, not hash: the hash never leaves the lookup, not even in a cluster message. */
   invalidate(id: number | string) {
     this.generation++;
+    this.loading.clear();
     const stale = [...this.cache].filter(([, record]) => String(record.id) === String(id));
     stale.forEach(([hash]) => this.cache.delete(hash));
   }
 
   clear() {
     this.generation++;
+    this.loading.clear();
     this.cache.clear();
   }
 

@@ -148,13 +148,16 @@ export function recordKeyUsage(usage: UsageTracker) {
 }
 
 /**
- * A key's usage goes with the key, in the same transaction: SQLite gives the highest id again
- * after a delete, and a new key must not show the old one's history.
+ * A key's usage goes with the key, in the same transaction; and a new key starts with none:
+ * SQLite gives the highest id again after a delete, and requests still under way with the old
+ * key (or another node's next flush) may have counted under it after the delete.
  */
-export function deleteUsageWithKey(db: Database, forget: (keyId: number | string) => void) {
-  db.on(`${COLLECTION}.afterDestroy`, async (key: { get(name: string): unknown }, options: { transaction?: Transaction }) => {
+export function tieUsageToKey(db: Database, forget: (keyId: number | string) => void) {
+  const drop = async (key: { get(name: string): unknown }, options: { transaction?: Transaction }) => {
     const keyId = key.get('id') as number | string;
     await db.getModel(USAGE_COLLECTION).destroy({ where: { keyId }, transaction: options.transaction, hooks: false });
     forget(keyId);
-  });
+  };
+  db.on(`${COLLECTION}.afterDestroy`, drop);
+  db.on(`${COLLECTION}.afterCreate`, drop);
 }

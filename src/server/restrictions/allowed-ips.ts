@@ -64,10 +64,15 @@ export class AddressList {
     for (const entry of entries) {
       const [address, prefix] = entry.split('/');
       const family = isIP(address) === 4 ? 'ipv4' : 'ipv6';
-      if (prefix === undefined) {
-        this.list.addAddress(address, family);
-      } else {
-        this.list.addSubnet(address, Number(prefix), family);
+      try {
+        if (prefix === undefined) {
+          this.list.addAddress(address, family);
+        } else {
+          this.list.addSubnet(address, Number(prefix), family);
+        }
+      } catch {
+        // Stored before the entry was checked as it is now (::ffff:a.b.c.d/120 was kept as
+        // a.b.c.d/120): it allows nothing, and the key works from its other entries.
       }
     }
   }

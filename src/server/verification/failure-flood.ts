@@ -3,7 +3,7 @@ import { ExpiringMap } from './expiring-map';
 /**
  * What one client is, for counting its refusals: an IPv4 address, or an IPv6 address's /64,
  * the smallest block a provider hands one customer, who could otherwise draw a fresh address
- * from it for every try.
+ * from it for every try (but an address that carries an IPv4 one, counted on its own).
  */
 export function floodKey(address: string): string {
   if (!address.includes(':') || !/^[0-9a-f:.]+$/i.test(address)) {
@@ -15,18 +15,24 @@ export function floodKey(address: string): string {
   const before = groups(head);
   const after = groups(tail);
   const all = tail === undefined ? before : [...before, ...Array(Math.max(0, 8 - width(before) - width(after))).fill('0'), ...after];
-  return `${all.slice(0, 4).map((group) => parseInt(group, 16).toString(16)).join(':')}::/64`;
+  const prefix = all.slice(0, 4).map((group) => parseInt(group, 16).toString(16)).join(':');
+  // ::/64 (loopback, IPv4-mapped and -compatible) and NAT64's 64:ff9b::/96 carry a whole IPv4
+  // client each in their last bits: those are counted one address each.
+  return prefix === '0:0:0:0' || prefix === '64:ff9b:0:0' ? address.toLowerCase() : `${prefix}::/64`;
 }
 
 /**
  * Refused keys per client address, on this node. The checksum algorithm is public, so forged
- * keys with a valid checksum each cost a lookup; past the threshold an address is answered at
- * once, with no lookup, until its window ends. A lookup counts as a refusal while it runs, so
- * keys sent all at once cost no more lookups than keys sent one after the other.
+ * keys with a valid checksum each cost a lookup; past the threshold an address gets no lookup
+ * until its window ends. Lookups still running count toward the threshold too, so keys sent all
+ * at once cost no more lookups than keys sent one after the other; such an address waits a
+ * second, not the window.
  */
 export class FailureFlood {
   /** Each address's refusals in its current window; a window is gone once it has ended. */
   private readonly windows = new ExpiringMap<string, { count: number; endsAt: number }>(100_000);
+  /** Each address's lookups under way. */
+  private readonly running = new Map<string, number>();
 
   constructor(
     private readonly maxFailures: number,
@@ -42,12 +48,27 @@ export class FailureFlood {
     return Math.ceil((window.endsAt - now) / 1000);
   }
 
-  /** A lookup that found its key was counted as a refusal before it ran: it takes that back. */
-  forgive(address: string, now = Date.now()) {
-    const window = this.windows.get(floodKey(address), now);
-    if (window && window.count > 0) {
-      window.count--;
+  /** Like {@link blockedFor}, with the address's lookups under way counted as refusals. */
+  lookupBlockedFor(address: string, now = Date.now()): number {
+    const key = floodKey(address);
+    const window = this.windows.get(key, now);
+    const failures = window?.count ?? 0;
+    if (failures >= this.maxFailures) {
+      return Math.ceil((window!.endsAt - now) / 1000);
     }
+    return failures + (this.running.get(key) ?? 0) >= this.maxFailures ? 1 : 0;
+  }
+
+  /** A lookup starts; {@link ended} when it has settled, found or not. */
+  started(address: string) {
+    const key = floodKey(address);
+    this.running.set(key, (this.running.get(key) ?? 0) + 1);
+  }
+
+  ended(address: string) {
+    const key = floodKey(address);
+    const count = (this.running.get(key) ?? 1) - 1;
+    count > 0 ? this.running.set(key, count) : this.running.delete(key);
   }
 
   record(address: string, now = Date.now()) {

@@ -1,4 +1,5 @@
 import { Auth } from '@nocobase/auth';
+import { ErrorCode } from '../../constants';
 import { KeywardError, refusals, throwKeywardError } from '../errors';
 import type { KeyRecord, KeyStore } from '../persistence/key-store';
 import type { LastUsedTracker } from '../persistence/last-used';
@@ -69,20 +70,22 @@ export class KeyAuth extends Auth {
         if (!key) {
           throw refusals.invalid();
         }
-        const found = findKey(key, store, now, retryIn === 0);
-        if (found === undefined) {
-          throw refusals.tooManyFailures(retryIn);
-        }
+        const found = findKey(key, store, now, flood, address);
         if (found instanceof Promise) {
           lookup = found;
-          flood.record(address, now);
         } else {
           record = found;
           checkRecord(record, (ctx.req.headers['x-role'] as string | undefined) || undefined, address, now);
         }
       } catch (error) {
-        flood.record(address, now);
-        throw retryIn && error instanceof KeywardError ? refusals.tooManyFailures(retryIn) : error;
+        if (error instanceof KeywardError) {
+          // A refused key counts; being told to wait does not.
+          if (error.code !== ErrorCode.TOO_MANY_FAILURES) {
+            flood.record(address, now);
+          }
+          throw retryIn ? refusals.tooManyFailures(retryIn) : error;
+        }
+        throw error;
       }
       if (record !== undefined) {
         return this.grant(record, address, now);
@@ -111,20 +114,13 @@ export class KeyAuth extends Auth {
     let record: KeyRecord | undefined;
     try {
       try {
-        // Counted as a refusal before it ran (see check): a key it finds is not one.
         record = await lookup;
-      } catch (error) {
-        // NocoBase's own errors (a database down) are no refusal of the client's.
-        if (!(error instanceof KeywardError)) {
-          flood.forgive(address, now);
-        }
-        throw error;
-      }
-      flood.forgive(address, now);
-      try {
         checkRecord(record, requestedRole(this.ctx), address, now);
       } catch (error) {
-        flood.record(address, now);
+        // NocoBase's own errors (a database down) are no refusal of the client's.
+        if (error instanceof KeywardError) {
+          flood.record(address, now);
+        }
         throw error;
       }
       return await this.grant(record, address, now);

@@ -2,6 +2,7 @@ import { refusals } from '../errors';
 import { KEY_PREFIX } from '../../constants';
 import { hashKey, isWellFormedKey, KEY_LENGTH } from './key-format';
 import type { KeyRecord, KeyStore } from '../persistence/key-store';
+import type { FailureFlood } from './failure-flood';
 
 export interface VerifyOptions {
   requestedRole?: string;
@@ -11,17 +12,21 @@ export interface VerifyOptions {
 
 /**
  * The key a presented string is, or a refusal: hash → cache, or else well-formed (prefix,
- * length, alphabet, checksum) → one query. A string with our prefix is hashed only at a key's
+ * length, alphabet, checksum) → the flood guard, when given (no lookup for an address past its
+ * refusals) → one query. A string with our prefix is hashed only at a key's
  * length; anything else must hash to a token imported from the built-in plugin. A key in the
  * cache is answered at once, not in a promise (on the request path every `await` is a turn of
  * the microtask queue), and needs no shape or checksum test: its hash is a stored key's, so it
  * is that key. Before any database work, the shape and the checksum refuse a mistyped or
  * made-up key.
  */
-export function findKey(presented: string, store: KeyStore, now: number): KeyRecord | Promise<KeyRecord>;
-/** With `lookUp` false, a key not in the cache is answered undefined, and nothing is queried. */
-export function findKey(presented: string, store: KeyStore, now: number, lookUp: boolean): KeyRecord | Promise<KeyRecord> | undefined;
-export function findKey(presented: string, store: KeyStore, now: number, lookUp = true): KeyRecord | Promise<KeyRecord> | undefined {
+export function findKey(
+  presented: string,
+  store: KeyStore,
+  now: number,
+  flood?: FailureFlood,
+  address = '',
+): KeyRecord | Promise<KeyRecord> {
   const keyward = presented.startsWith(KEY_PREFIX);
   if (keyward && presented.length !== KEY_LENGTH) {
     throw refusals.invalid();
@@ -37,10 +42,23 @@ export function findKey(presented: string, store: KeyStore, now: number, lookUp 
   if (keyward && !isWellFormedKey(presented)) {
     throw refusals.invalid();
   }
-  if (!lookUp) {
-    return undefined;
+  // A lookup of the same key under way is joined: it costs no query, so the flood guard lets it.
+  let lookup = store.pending(hash);
+  if (!lookup) {
+    if (flood) {
+      const retryIn = flood.lookupBlockedFor(address, now);
+      if (retryIn) {
+        throw refusals.tooManyFailures(retryIn);
+      }
+      flood.started(address);
+    }
+    lookup = store.find(hash);
+    if (flood) {
+      const ended = () => flood.ended(address);
+      lookup.then(ended, ended);
+    }
   }
-  return store.find(hash).then((record) => record ?? Promise.reject(refusals.invalid()));
+  return lookup.then((record) => record ?? Promise.reject(refusals.invalid()));
 }
 
 /**
