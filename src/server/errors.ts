@@ -20,7 +20,11 @@ export class KeywardError extends Error {
 
 /** The refusal's message in the request's language. */
 export function translatedMessage(ctx: Context, error: KeywardError): string {
-  return typeof ctx.t === 'function' ? ctx.t(error.message, { ns: NAMESPACE, ...error.params }) : error.message;
+  // JSON, not HTML: a value the caller sent (an allowed-IP entry, `10.0.0.0/33`) stays as sent;
+  // i18next would write `&#x2F;` for its slash. Whoever shows it escapes it (React does).
+  return typeof ctx.t === 'function'
+    ? ctx.t(error.message, { ns: NAMESPACE, ...error.params, interpolation: { escapeValue: false } })
+    : error.message;
 }
 
 /**

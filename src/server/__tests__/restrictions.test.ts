@@ -124,6 +124,9 @@ describe('per-key restrictions', () => {
     }
     const named = await create({ allowedIps: ['127.0.0.1', 'nope'] });
     expect(named.body.errors[0].message).toBe('nope is not an IP address or a CIDR range.');
+    // As sent, not HTML-escaped: the answer is JSON.
+    const slashed = await create({ allowedIps: ['10.0.0.0/33'] });
+    expect(slashed.body.errors[0].message).toBe('10.0.0.0/33 is not an IP address or a CIDR range.');
     const { record } = await createKey(app, user);
     const update = await agent.resource('apiKeys').update({ filterByTk: record.id, values: { allowedIps: ['::1/200'] } });
     expect(update.status).toBe(400);
