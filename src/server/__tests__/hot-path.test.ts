@@ -7,6 +7,7 @@ import type { KeyRecord, KeyStore } from '../persistence/key-store';
 import { UsageTracker } from '../persistence/usage';
 import { MemoryCounter, RateLimiter } from '../restrictions/rate-limit';
 import { ExpiringMap } from '../verification/expiring-map';
+import { FailureFlood } from '../verification/failure-flood';
 import { generateKey } from '../verification/key-format';
 import { sha256Hex } from '../verification/sha256';
 import { findKey } from '../verification/verify-key';
@@ -118,7 +119,7 @@ describe('finding the presented key', () => {
     const store = {
       cached: vi.fn((hashed: string) => cached[hashed]),
       find: vi.fn(async () => null),
-      pending: vi.fn(() => undefined),
+      pending: vi.fn((): Promise<KeyRecord | null> | undefined => undefined),
       isImportedHash: vi.fn(() => false),
     };
     return store as typeof store & KeyStore;
@@ -142,6 +143,26 @@ describe('finding the presented key', () => {
     refusedInvalid(() => findKey(`${key.slice(0, 20)}é${key.slice(21)}`, store, Date.now()));
     expect(store.find).not.toHaveBeenCalled();
     refusedInvalid(() => findKey('eyJ.not.imported', store, Date.now()));
+    expect(store.find).not.toHaveBeenCalled();
+  });
+
+  it('lets an address past its refusals join no lookup, and a blocked one start none', async () => {
+    const key = generateKey();
+    const store = storeWith({});
+    let settle!: (value: KeyRecord) => void;
+    store.pending.mockReturnValue(new Promise((resolve) => (settle = resolve)) as never);
+    const flood = new FailureFlood(2);
+    flood.record('203.0.113.9');
+    expect(findKey(key, store, Date.now(), flood, '203.0.113.9')).toBeInstanceOf(Promise);
+    flood.record('203.0.113.9');
+    expect(() => findKey(key, store, Date.now(), flood, '203.0.113.9')).toThrow(
+      expect.objectContaining({ code: ErrorCode.TOO_MANY_FAILURES }),
+    );
+    settle(record);
+    store.pending.mockReturnValue(undefined);
+    expect(() => findKey(key, store, Date.now(), flood, '203.0.113.9')).toThrow(
+      expect.objectContaining({ code: ErrorCode.TOO_MANY_FAILURES }),
+    );
     expect(store.find).not.toHaveBeenCalled();
   });
 

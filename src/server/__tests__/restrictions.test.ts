@@ -5,7 +5,7 @@ import { compileAllowedIps, ipAllowed, parseAllowedIps } from '../restrictions/a
 import { clientAddress } from '../restrictions/client-address';
 import { counterFor, MemoryCounter, RateLimiter, RedisCounter } from '../restrictions/rate-limit';
 import { FailureFlood, floodKey } from '../verification/failure-flood';
-import { generateKey } from '../verification/key-format';
+import { generateKey, hashKey } from '../verification/key-format';
 import type PluginKeywardServer from '../plugin';
 import { createApp, createKey, setUpTodos, TODOS_ROLE, withKey } from './helpers';
 
@@ -39,8 +39,9 @@ describe('allowed IPs, parsed and matched', () => {
     expect(ipAllowed(list, '192.0.2.200')).toBe(true);
     expect(ipAllowed(list, '192.0.3.1')).toBe(false);
     // As an earlier version stored it: allows nothing, breaks nothing.
-    const stored = compileAllowedIps(['192.0.2.0/120', '10.0.0.0/8']);
+    const stored = compileAllowedIps(['192.0.2.0/120', '10.0.0.0/8', '198.51.100.0/']);
     expect(ipAllowed(stored, '192.0.2.1')).toBe(false);
+    expect(ipAllowed(stored, '198.51.100.1')).toBe(false);
     expect(ipAllowed(stored, '10.1.1.1')).toBe(true);
   });
 
@@ -58,6 +59,11 @@ describe('allowed IPs, parsed and matched', () => {
     expect(clientAddress(ctx('198.51.100.1, 203.0.113.7'), 1)).toBe('203.0.113.7');
     expect(clientAddress(ctx('198.51.100.1, 203.0.113.7, 10.0.0.1'), 2)).toBe('203.0.113.7');
     expect(clientAddress(ctx(''), 1)).toBe('10.0.0.2');
+    // A proxy that writes the client's port: the address without it; no address, the peer.
+    expect(clientAddress(ctx('203.0.113.7:5678'), 1)).toBe('203.0.113.7');
+    expect(clientAddress(ctx('[2001:DB8::1]:443'), 1)).toBe('2001:db8::1');
+    expect(clientAddress(ctx('unknown'), 1)).toBe('10.0.0.2');
+    expect(clientAddress(ctx('1.2.3.4:5678:9'), 1)).toBe('10.0.0.2');
   });
 });
 
@@ -225,9 +231,9 @@ describe('behind a trusted proxy', () => {
   });
 
   it('records an address longer than its column cut to fit, so the write succeeds on every database', async () => {
-    // What a proxy may append for a client it hides; PostgreSQL refuses a value longer than the
-    // column (SQLite keeps it), and lastUsedAt with it.
-    const forwarded = `_hidden-${'x'.repeat(60)}`;
+    // An address with a long zone, as a proxy may pass it on; PostgreSQL refuses a value longer
+    // than the column (SQLite keeps it), and lastUsedAt with it.
+    const forwarded = `fe80::1%${'x'.repeat(60)}`;
     const { key, record } = await createKey(app, user);
     expect((await withKey(app, key, { 'X-Forwarded-For': forwarded }).get('/api/todos:list')).status).toBe(200);
     await (app.pm.get(PACKAGE_NAME) as PluginKeywardServer).tracker.flush();
@@ -253,8 +259,9 @@ describe('a flood of refused keys from one address', () => {
   });
 
   it('costs at most 30 lookups a minute, then is answered 429 with no lookup at all', async () => {
-    const { key: verified } = await createKey(app, user);
+    const { key: verified, agent } = await createKey(app, user);
     const { key: unused } = await createKey(app, user);
+    const { key: disabled, record: disabledRecord } = await createKey(app, user);
     const store = (app.pm.get('@keyward/plugin-api-keys') as PluginKeywardServer).store;
     const lookups = vi.spyOn(store as any, 'load');
     expect((await withKey(app, verified).get('/api/todos:list')).status).toBe(200);
@@ -276,6 +283,12 @@ describe('a flood of refused keys from one address', () => {
     expect(code(await withKey(app, unused).get('/api/todos:list'))).toBe(ErrorCode.TOO_MANY_FAILURES);
     expect((await withKey(app, verified).get('/api/todos:list')).status).toBe(200);
     expect(lookups).toHaveBeenCalledTimes(31);
+    // A key in the cache is answered as ever, a refusal included, so its usage says why.
+    expect((await withKey(app, disabled).get('/api/todos:list')).status).toBe(429);
+    await agent.resource('apiKeys').update({ filterByTk: disabledRecord.id, values: { enabled: false } });
+    const plugin = app.pm.get(PACKAGE_NAME) as PluginKeywardServer;
+    await plugin.store.find(hashKey(disabled));
+    expect(code(await withKey(app, disabled).get('/api/todos:list'))).toBe(ErrorCode.DISABLED);
   });
 });
 

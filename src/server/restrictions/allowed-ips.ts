@@ -64,6 +64,9 @@ export class AddressList {
     for (const entry of entries) {
       const [address, prefix] = entry.split('/');
       const family = isIP(address) === 4 ? 'ipv4' : 'ipv6';
+      if (prefix !== undefined && !/^\d+$/.test(prefix)) {
+        continue;
+      }
       try {
         if (prefix === undefined) {
           this.list.addAddress(address, family);

@@ -1,4 +1,5 @@
 import type { Context } from '@nocobase/actions';
+import { isIP } from 'net';
 import { normalizeAddress } from './allowed-ips';
 
 /**
@@ -19,8 +20,11 @@ export function clientAddress(ctx: Pick<Context, 'get' | 'req'>, trustedProxies:
       .map((entry) => entry.trim())
       .filter(Boolean);
     const client = forwarded[forwarded.length - trustedProxies];
-    if (client) {
-      return normalizeAddress(client);
+    // Some proxies write a port (`203.0.113.7:5678`, `[2001:db8::1]:443`); anything that is not
+    // an address then is no client: the peer stands in for it.
+    const address = client && (/^\[(.*)\](?::\d+)?$/.exec(client)?.[1] ?? client.replace(/^(\d+\.\d+\.\d+\.\d+):\d+$/, '$1'));
+    if (address && isIP(address)) {
+      return normalizeAddress(address);
     }
   }
   // An IPv4 peer (digits and dots) is already in normal form: no regular expression for it.

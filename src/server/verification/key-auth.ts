@@ -58,9 +58,9 @@ export class KeyAuth extends Auth {
     const address = clientAddress(ctx, trustedProxies);
     let record: KeyRecord | undefined;
     let lookup: Promise<KeyRecord> | undefined;
-    // An address past its refusals is answered from the cache alone: a key already verified
-    // still works (behind a proxy or a NAT one client's forgeries must not lock out the rest),
-    // anything else gets 429 with no lookup until the window ends.
+    // An address past its refusals is answered from the cache alone: a key in it is answered as
+    // ever (behind a proxy or a NAT one client's forgeries must not lock out the rest), anything
+    // else gets 429 with no lookup until the window ends.
     const retryIn = flood.blockedFor(address, now);
     try {
       try {
@@ -83,7 +83,7 @@ export class KeyAuth extends Auth {
           if (error.code !== ErrorCode.TOO_MANY_FAILURES) {
             flood.record(address, now);
           }
-          throw retryIn ? refusals.tooManyFailures(retryIn) : error;
+          throw retryIn && record === undefined ? refusals.tooManyFailures(retryIn) : error;
         }
         throw error;
       }

@@ -42,6 +42,11 @@ export function findKey(
   if (keyward && !isWellFormedKey(presented)) {
     throw refusals.invalid();
   }
+  // An address past its refusals gets no answer from the database, not even a joined one.
+  const blocked = flood?.blockedFor(address, now);
+  if (blocked) {
+    throw refusals.tooManyFailures(blocked);
+  }
   // A lookup of the same key under way is joined: it costs no query, so the flood guard lets it.
   let lookup = store.pending(hash);
   if (!lookup) {
