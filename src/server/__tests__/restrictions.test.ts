@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ErrorCode, PACKAGE_NAME } from '../../constants';
 import { compileAllowedIps, ipAllowed, parseAllowedIps } from '../restrictions/allowed-ips';
 import { clientAddress } from '../restrictions/client-address';
+import { isReadAction } from '../restrictions/read-actions';
 import { counterFor, MemoryCounter, RateLimiter, RedisCounter } from '../restrictions/rate-limit';
 import { FailureFlood, floodKey } from '../verification/failure-flood';
 import { generateKey, hashKey } from '../verification/key-format';
@@ -289,6 +290,17 @@ describe('a flood of refused keys from one address', () => {
     const plugin = app.pm.get(PACKAGE_NAME) as PluginKeywardServer;
     await plugin.store.find(hashKey(disabled));
     expect(code(await withKey(app, disabled).get('/api/todos:list'))).toBe(ErrorCode.DISABLED);
+  });
+});
+
+describe('the read table', () => {
+  it('takes an action every collection has by name, a plugin’s only on its resource', () => {
+    expect(isReadAction('todos', 'list')).toBe(true);
+    expect(isReadAction('charts', 'queryData')).toBe(true);
+    expect(isReadAction('roles', 'check')).toBe(true);
+    expect(isReadAction('todos', 'check')).toBe(false);
+    expect(isReadAction('todos', 'queryData')).toBe(false);
+    expect(isReadAction('todos', 'charts:queryData')).toBe(false);
   });
 });
 

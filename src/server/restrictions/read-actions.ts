@@ -12,8 +12,13 @@ export const READ_ACTIONS: Readonly<Record<string, string>> = {
   getFile: 'downloads a stored file',
   'charts:queryData': 'a chart block’s query: aggregates records its role may read',
   'auth:check': 'says who the request acts for',
+  'roles:check': 'says what the key’s role may do',
+  'storages:check': 'says where uploads go',
+  'vditor:check': 'says where the Markdown editor’s uploads go',
 };
 
 const has = (name: string) => Object.prototype.hasOwnProperty.call(READ_ACTIONS, name);
 
-export const isReadAction = (resourceName: string, actionName: string) => has(actionName) || has(`${resourceName}:${actionName}`);
+/** A plugin's entry (`charts:queryData`) matches on its resource only, never as a bare action name. */
+export const isReadAction = (resourceName: string, actionName: string) =>
+  (!actionName.includes(':') && has(actionName)) || has(`${resourceName}:${actionName}`);
