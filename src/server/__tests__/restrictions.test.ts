@@ -12,6 +12,21 @@ import { createApp, createKey, setUpTodos, TODOS_ROLE, withKey } from './helpers
 
 const code = (res: { body: any }) => res.body.errors?.[0]?.code;
 
+/** A To-Dos app for the tests of one `describe`, with these variables set while it runs. */
+function todosApp(env: Record<string, string> = {}) {
+  const setUp = {} as { app: MockServer; user: any };
+  beforeAll(async () => {
+    for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+    setUp.app = await createApp();
+    ({ user: setUp.user } = await setUpTodos(setUp.app));
+  });
+  afterAll(async () => {
+    vi.unstubAllEnvs();
+    await setUp.app?.destroy();
+  });
+  return setUp;
+}
+
 describe('allowed IPs, parsed and matched', () => {
   it('takes IPv4, IPv6 and CIDR ranges, written as the client shows them', () => {
     expect(parseAllowedIps([' 10.0.0.0/8 ', '2001:DB8::/32', '::ffff:192.0.2.1', '::1', '0.0.0.0/0'])).toEqual([
@@ -98,20 +113,10 @@ describe('the rate counter', () => {
 });
 
 describe('per-key restrictions', () => {
-  let app: MockServer;
-  let user: any;
-
-  beforeAll(async () => {
-    app = await createApp();
-    ({ user } = await setUpTodos(app));
-  });
-
-  afterAll(async () => {
-    await app?.destroy();
-  });
+  const setUp = todosApp();
 
   it('refuses a bad restriction at create and update with a 400 naming it', async () => {
-    const agent = await app.agent().login(user, TODOS_ROLE);
+    const agent = await setUp.app.agent().login(setUp.user, TODOS_ROLE);
     const create = (values: Record<string, unknown>) =>
       agent.resource('apiKeys').create({ values: { name: `bad ${Math.random()}`, role: { name: TODOS_ROLE }, expiresIn: '30d', ...values } });
     for (const values of [
@@ -134,45 +139,45 @@ describe('per-key restrictions', () => {
     // As sent, not HTML-escaped: the answer is JSON.
     const slashed = await create({ allowedIps: ['10.0.0.0/33'] });
     expect(slashed.body.errors[0].message).toBe('10.0.0.0/33 is not an IP address or a CIDR range.');
-    const { record } = await createKey(app, user);
+    const { record } = await createKey(setUp.app, setUp.user);
     const update = await agent.resource('apiKeys').update({ filterByTk: record.id, values: { allowedIps: ['::1/200'] } });
     expect(update.status).toBe(400);
   });
 
   it('answers a key only from its allowed addresses, and says so otherwise', async () => {
-    const { key, record, agent } = await createKey(app, user, { allowedIps: ['10.0.0.0/8', '2001:db8::/32'] });
+    const { key, record, agent } = await createKey(setUp.app, setUp.user, { allowedIps: ['10.0.0.0/8', '2001:db8::/32'] });
     expect(record.allowedIps).toEqual(['10.0.0.0/8', '2001:db8::/32']);
-    const refused = await withKey(app, key).get('/api/todos:list');
+    const refused = await withKey(setUp.app, key).get('/api/todos:list');
     expect(refused.status).toBe(403);
     expect(code(refused)).toBe(ErrorCode.IP_NOT_ALLOWED);
-    // A forwarded-for header is the client's own words unless the app trusts a proxy.
-    expect((await withKey(app, key, { 'X-Forwarded-For': '10.1.2.3' }).get('/api/todos:list')).status).toBe(403);
+    // A forwarded-for header is the client's own words unless the setUp.app trusts a proxy.
+    expect((await withKey(setUp.app, key, { 'X-Forwarded-For': '10.1.2.3' }).get('/api/todos:list')).status).toBe(403);
     await agent.resource('apiKeys').update({ filterByTk: record.id, values: { allowedIps: ['127.0.0.0/8'] } });
-    expect((await withKey(app, key).get('/api/todos:list')).status).toBe(200);
+    expect((await withKey(setUp.app, key).get('/api/todos:list')).status).toBe(200);
     const listed = await agent.resource('apiKeys').get({ filterByTk: record.id });
     expect(listed.body.data).toMatchObject({ allowedIps: ['127.0.0.0/8'], rateLimit: null, readOnly: false });
   });
 
   it('tells a key used from elsewhere nothing of its state', async () => {
-    const { key, record, agent } = await createKey(app, user, { allowedIps: ['10.0.0.0/8'] });
+    const { key, record, agent } = await createKey(setUp.app, setUp.user, { allowedIps: ['10.0.0.0/8'] });
     await agent.resource('apiKeys').update({ filterByTk: record.id, values: { enabled: false } });
-    expect(code(await withKey(app, key).get('/api/todos:list'))).toBe(ErrorCode.IP_NOT_ALLOWED);
+    expect(code(await withKey(setUp.app, key).get('/api/todos:list'))).toBe(ErrorCode.IP_NOT_ALLOWED);
   });
 
   it('counts a limited key per window, says where it stands, and refuses it past the limit', async () => {
-    const { key, record, agent } = await createKey(app, user, { rateLimit: { limit: 3, windowSeconds: 2 } });
+    const { key, record, agent } = await createKey(setUp.app, setUp.user, { rateLimit: { limit: 3, windowSeconds: 2 } });
     expect(record.rateLimit).toEqual({ limit: 3, windowSeconds: 2 });
     // Start at the beginning of a window, so all four requests fall in it.
     await new Promise((resolve) => setTimeout(resolve, 2000 - (Date.now() % 2000)));
     const remaining: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const res = await withKey(app, key).get('/api/todos:list');
+      const res = await withKey(setUp.app, key).get('/api/todos:list');
       expect(res.status).toBe(200);
       expect(res.headers['ratelimit-limit']).toBe('3');
       remaining.push(res.headers['ratelimit-remaining']);
     }
     expect(remaining).toEqual(['2', '1', '0']);
-    const over = await withKey(app, key).get('/api/todos:list');
+    const over = await withKey(setUp.app, key).get('/api/todos:list');
     expect(over.status).toBe(429);
     expect(code(over)).toBe(ErrorCode.RATE_LIMITED);
     expect(Number(over.headers['retry-after'])).toBeGreaterThanOrEqual(1);
@@ -182,114 +187,90 @@ describe('per-key restrictions', () => {
     const usage = await agent.get(`/api/apiKeys:usage?filterByTk=${record.id}&days=1`);
     expect(usage.body.data[0]).toMatchObject({ ok: 3, refused: 1, refusedBy: { [ErrorCode.RATE_LIMITED]: 1 } });
     await new Promise((resolve) => setTimeout(resolve, Number(over.headers['ratelimit-reset']) * 1000));
-    expect((await withKey(app, key).get('/api/todos:list')).status).toBe(200);
+    expect((await withKey(setUp.app, key).get('/api/todos:list')).status).toBe(200);
   });
 
   it('sends no rate headers for a key without a limit', async () => {
-    const { key } = await createKey(app, user);
-    const res = await withKey(app, key).get('/api/todos:list');
+    const { key } = await createKey(setUp.app, setUp.user);
+    const res = await withKey(setUp.app, key).get('/api/todos:list');
     expect(res.headers).not.toHaveProperty('ratelimit-limit');
   });
 
   it('lets a read-only key read within its role and nothing else, until the owner lifts it', async () => {
-    const { key, record, agent } = await createKey(app, user, { readOnly: true });
-    expect((await withKey(app, key).get('/api/todos:list')).status).toBe(200);
-    expect((await withKey(app, key).get('/api/todos:get?filterByTk=1')).status).toBe(200);
-    expect((await withKey(app, key).get('/api/auth:check')).status).toBe(200);
+    const { key, record, agent } = await createKey(setUp.app, setUp.user, { readOnly: true });
+    expect((await withKey(setUp.app, key).get('/api/todos:list')).status).toBe(200);
+    expect((await withKey(setUp.app, key).get('/api/todos:get?filterByTk=1')).status).toBe(200);
+    expect((await withKey(setUp.app, key).get('/api/auth:check')).status).toBe(200);
     for (const action of ['todos:create', 'todos:update?filterByTk=1', 'todos:destroy?filterByTk=1', 'todos:firstOrCreate', 'todos:updateOrCreate', 'todos:move']) {
-      const res = await withKey(app, key).post(`/api/${action}`).send({ title: 'x' });
+      const res = await withKey(setUp.app, key).post(`/api/${action}`).send({ title: 'x' });
       expect(res.status, action).toBe(403);
       expect(code(res), action).toBe(ErrorCode.READ_ONLY);
     }
-    expect(await app.db.getRepository('todos').count()).toBe(3);
+    expect(await setUp.app.db.getRepository('todos').count()).toBe(3);
     await agent.resource('apiKeys').update({ filterByTk: record.id, values: { readOnly: false } });
-    expect((await withKey(app, key).post('/api/todos:create').send({ title: 'now' })).status).toBe(200);
+    expect((await withKey(setUp.app, key).post('/api/todos:create').send({ title: 'now' })).status).toBe(200);
   });
 });
 
 describe('behind a trusted proxy', () => {
-  let app: MockServer;
-  let user: any;
-
-  beforeAll(async () => {
-    vi.stubEnv('KEYWARD_TRUSTED_PROXIES', '1');
-    app = await createApp();
-    ({ user } = await setUpTodos(app));
-  });
-
-  afterAll(async () => {
-    vi.unstubAllEnvs();
-    await app?.destroy();
-  });
+  const setUp = todosApp({ KEYWARD_TRUSTED_PROXIES: '1' });
 
   it('takes the address the proxy appended, never one the client wrote', async () => {
-    const { key } = await createKey(app, user, { allowedIps: ['203.0.113.7'] });
-    expect((await withKey(app, key, { 'X-Forwarded-For': '203.0.113.7' }).get('/api/todos:list')).status).toBe(200);
-    expect((await withKey(app, key, { 'X-Forwarded-For': '198.51.100.1, 203.0.113.7' }).get('/api/todos:list')).status).toBe(200);
-    const spoofed = await withKey(app, key, { 'X-Forwarded-For': '203.0.113.7, 198.51.100.1' }).get('/api/todos:list');
+    const { key } = await createKey(setUp.app, setUp.user, { allowedIps: ['203.0.113.7'] });
+    expect((await withKey(setUp.app, key, { 'X-Forwarded-For': '203.0.113.7' }).get('/api/todos:list')).status).toBe(200);
+    expect((await withKey(setUp.app, key, { 'X-Forwarded-For': '198.51.100.1, 203.0.113.7' }).get('/api/todos:list')).status).toBe(200);
+    const spoofed = await withKey(setUp.app, key, { 'X-Forwarded-For': '203.0.113.7, 198.51.100.1' }).get('/api/todos:list');
     expect(code(spoofed)).toBe(ErrorCode.IP_NOT_ALLOWED);
-    expect(code(await withKey(app, key).get('/api/todos:list'))).toBe(ErrorCode.IP_NOT_ALLOWED);
+    expect(code(await withKey(setUp.app, key).get('/api/todos:list'))).toBe(ErrorCode.IP_NOT_ALLOWED);
   });
 
   it('records an address longer than its column cut to fit, so the write succeeds on every database', async () => {
     // An address with a long zone, as a proxy may pass it on; PostgreSQL refuses a value longer
     // than the column (SQLite keeps it), and lastUsedAt with it.
     const forwarded = `fe80::1%${'x'.repeat(60)}`;
-    const { key, record } = await createKey(app, user);
-    expect((await withKey(app, key, { 'X-Forwarded-For': forwarded }).get('/api/todos:list')).status).toBe(200);
-    await (app.pm.get(PACKAGE_NAME) as PluginKeywardServer).tracker.flush();
-    const row = await app.db.getRepository('apiKeys').findOne({ filterByTk: record.id });
+    const { key, record } = await createKey(setUp.app, setUp.user);
+    expect((await withKey(setUp.app, key, { 'X-Forwarded-For': forwarded }).get('/api/todos:list')).status).toBe(200);
+    await (setUp.app.pm.get(PACKAGE_NAME) as PluginKeywardServer).tracker.flush();
+    const row = await setUp.app.db.getRepository('apiKeys').findOne({ filterByTk: record.id });
     expect(row.get('lastUsedAt')).toBeTruthy();
     expect(row.get('lastUsedIp')).toBe(forwarded.slice(0, 45));
   });
 });
 
 describe('a flood of refused keys from one address', () => {
-  let app: MockServer;
-  let user: any;
-
-  beforeAll(async () => {
-    vi.stubEnv('KEYWARD_MAX_FAILURES_PER_MINUTE', '30');
-    app = await createApp();
-    ({ user } = await setUpTodos(app));
-  });
-
-  afterAll(async () => {
-    vi.unstubAllEnvs();
-    await app?.destroy();
-  });
+  const setUp = todosApp({ KEYWARD_MAX_FAILURES_PER_MINUTE: '30' });
 
   it('costs at most 30 lookups a minute, then is answered 429 with no lookup at all', async () => {
-    const { key: verified, agent } = await createKey(app, user);
-    const { key: unused } = await createKey(app, user);
-    const { key: disabled, record: disabledRecord } = await createKey(app, user);
-    const store = (app.pm.get('@keyward/plugin-api-keys') as PluginKeywardServer).store;
+    const { key: verified, agent } = await createKey(setUp.app, setUp.user);
+    const { key: unused } = await createKey(setUp.app, setUp.user);
+    const { key: disabled, record: disabledRecord } = await createKey(setUp.app, setUp.user);
+    const store = (setUp.app.pm.get('@keyward/plugin-api-keys') as PluginKeywardServer).store;
     const lookups = vi.spyOn(store as any, 'load');
-    expect((await withKey(app, verified).get('/api/todos:list')).status).toBe(200);
+    expect((await withKey(setUp.app, verified).get('/api/todos:list')).status).toBe(200);
     for (let i = 0; i < 30; i++) {
       // Forged: a valid checksum, so each one reaches the database.
-      expect(code(await withKey(app, generateKey()).get('/api/todos:list'))).toBe(ErrorCode.INVALID);
+      expect(code(await withKey(setUp.app, generateKey()).get('/api/todos:list'))).toBe(ErrorCode.INVALID);
     }
     for (let i = 0; i < 100; i++) {
-      const res = await withKey(app, generateKey()).get('/api/todos:list');
+      const res = await withKey(setUp.app, generateKey()).get('/api/todos:list');
       expect(res.status).toBe(429);
       expect(code(res)).toBe(ErrorCode.TOO_MANY_FAILURES);
       expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
     }
     // Malformed keys cost nothing, and are answered the same.
-    expect(code(await withKey(app, 'keyward_nope').get('/api/todos:list'))).toBe(ErrorCode.TOO_MANY_FAILURES);
+    expect(code(await withKey(setUp.app, 'keyward_nope').get('/api/todos:list'))).toBe(ErrorCode.TOO_MANY_FAILURES);
     // Until the minute is over the address gets no lookup, not even for a good key; a key it
     // had verified before still works, so one client's forgeries do not lock out the others
     // behind the same proxy.
-    expect(code(await withKey(app, unused).get('/api/todos:list'))).toBe(ErrorCode.TOO_MANY_FAILURES);
-    expect((await withKey(app, verified).get('/api/todos:list')).status).toBe(200);
+    expect(code(await withKey(setUp.app, unused).get('/api/todos:list'))).toBe(ErrorCode.TOO_MANY_FAILURES);
+    expect((await withKey(setUp.app, verified).get('/api/todos:list')).status).toBe(200);
     expect(lookups).toHaveBeenCalledTimes(31);
     // A key in the cache is answered as ever, a refusal included, so its usage says why.
-    expect((await withKey(app, disabled).get('/api/todos:list')).status).toBe(429);
+    expect((await withKey(setUp.app, disabled).get('/api/todos:list')).status).toBe(429);
     await agent.resource('apiKeys').update({ filterByTk: disabledRecord.id, values: { enabled: false } });
-    const plugin = app.pm.get(PACKAGE_NAME) as PluginKeywardServer;
+    const plugin = setUp.app.pm.get(PACKAGE_NAME) as PluginKeywardServer;
     await plugin.store.find(hashKey(disabled));
-    expect(code(await withKey(app, disabled).get('/api/todos:list'))).toBe(ErrorCode.DISABLED);
+    expect(code(await withKey(setUp.app, disabled).get('/api/todos:list'))).toBe(ErrorCode.DISABLED);
   });
 });
 
@@ -327,35 +308,23 @@ describe('the flood guard’s client', () => {
 });
 
 describe('a flood of refused keys sent all at once', () => {
-  let app: MockServer;
-  let user: any;
-
-  beforeAll(async () => {
-    vi.stubEnv('KEYWARD_MAX_FAILURES_PER_MINUTE', '30');
-    app = await createApp();
-    ({ user } = await setUpTodos(app));
-  });
-
-  afterAll(async () => {
-    vi.unstubAllEnvs();
-    await app?.destroy();
-  });
+  const setUp = todosApp({ KEYWARD_MAX_FAILURES_PER_MINUTE: '30' });
 
   it('shares one lookup among the requests for one key, however many come at once', async () => {
-    const { key } = await createKey(app, user);
-    const store = (app.pm.get(PACKAGE_NAME) as PluginKeywardServer).store;
+    const { key } = await createKey(setUp.app, setUp.user);
+    const store = (setUp.app.pm.get(PACKAGE_NAME) as PluginKeywardServer).store;
     store.clear();
     const lookups = vi.spyOn(store as any, 'load');
-    const answers = await Promise.all(Array.from({ length: 50 }, () => withKey(app, key).get('/api/todos:list')));
+    const answers = await Promise.all(Array.from({ length: 50 }, () => withKey(setUp.app, key).get('/api/todos:list')));
     expect(answers.map((res) => res.status)).toEqual(Array(50).fill(200));
     expect(lookups).toHaveBeenCalledTimes(1);
     lookups.mockRestore();
   });
 
   it('costs no more lookups than one after the other: lookups under way count', async () => {
-    const store = (app.pm.get(PACKAGE_NAME) as PluginKeywardServer).store;
+    const store = (setUp.app.pm.get(PACKAGE_NAME) as PluginKeywardServer).store;
     const lookups = vi.spyOn(store as any, 'load');
-    const answers = await Promise.all(Array.from({ length: 100 }, () => withKey(app, generateKey()).get('/api/todos:list')));
+    const answers = await Promise.all(Array.from({ length: 100 }, () => withKey(setUp.app, generateKey()).get('/api/todos:list')));
     expect(lookups.mock.calls.length).toBeLessThanOrEqual(30);
     const waits = answers.filter((res) => code(res) === ErrorCode.TOO_MANY_FAILURES);
     expect(waits).toHaveLength(70);
@@ -363,6 +332,6 @@ describe('a flood of refused keys sent all at once', () => {
     expect(waits.every((res) => Number(res.headers['retry-after']) === 1)).toBe(true);
     expect(answers.filter((res) => code(res) === ErrorCode.INVALID)).toHaveLength(30);
     // The 30 refusals block the address now, for the window.
-    expect(Number((await withKey(app, generateKey()).get('/api/todos:list')).headers['retry-after'])).toBeGreaterThan(50);
+    expect(Number((await withKey(setUp.app, generateKey()).get('/api/todos:list')).headers['retry-after'])).toBeGreaterThan(50);
   });
 });
