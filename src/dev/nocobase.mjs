@@ -135,10 +135,10 @@ export function nocobaseApp({ storage, port, keyward = true, quiet = false, env 
   }
 
   function spawnCli(args) {
-    if (!quiet) return spawn(process.execPath, [cli, ...args], { cwd: root, env: environment(), stdio: 'inherit' });
-    const log = fs.openSync(logFile, 'a');
-    const child = spawn(process.execPath, [cli, ...args], { cwd: root, env: environment(), stdio: ['ignore', log, log] });
-    fs.closeSync(log);
+    const log = quiet ? fs.openSync(logFile, 'a') : undefined;
+    const stdio = log === undefined ? 'inherit' : ['ignore', log, log];
+    const child = spawn(process.execPath, [cli, ...args], { cwd: root, env: environment(), stdio });
+    if (log !== undefined) fs.closeSync(log);
     return child;
   }
 

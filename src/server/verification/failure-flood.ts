@@ -48,15 +48,13 @@ export class FailureFlood {
     return Math.ceil((window.endsAt - now) / 1000);
   }
 
-  /** Like {@link blockedFor}, with the address's lookups under way counted as refusals. */
-  lookupBlockedFor(address: string, now = Date.now()): number {
+  /**
+   * Whether the address's refusals and its lookups under way together reach the threshold: a
+   * new lookup then waits, as if each under way were to be refused.
+   */
+  lookupsFull(address: string, now = Date.now()): boolean {
     const key = floodKey(address);
-    const window = this.windows.get(key, now);
-    const failures = window?.count ?? 0;
-    if (failures >= this.maxFailures) {
-      return Math.ceil((window!.endsAt - now) / 1000);
-    }
-    return failures + (this.running.get(key) ?? 0) >= this.maxFailures ? 1 : 0;
+    return (this.windows.get(key, now)?.count ?? 0) + (this.running.get(key) ?? 0) >= this.maxFailures;
   }
 
   /** A lookup starts; {@link ended} when it has settled, found or not. */

@@ -44,8 +44,8 @@ export class KeyAuth extends Auth {
   }
 
   /**
-   * The verification pipeline, then what needs the request: the address flood first (no lookup
-   * for an address past its refusals), the rate limit last (only a key that passed counts). It
+   * The verification pipeline, then what needs the request: the flood guard before any lookup
+   * and on every refusal (see findKey), the rate limit last (only a key that passed counts). It
    * answers at once, not in a promise, while the key is cached and its rate counted in memory,
    * and it stays in few functions: inside a request this code runs with cold CPU caches and
    * before V8 has optimized it, where each call and each turn of the microtask queue costs more
@@ -58,10 +58,6 @@ export class KeyAuth extends Auth {
     const address = clientAddress(ctx, trustedProxies);
     let record: KeyRecord | undefined;
     let lookup: Promise<KeyRecord> | undefined;
-    // An address past its refusals is answered from the cache alone: a key in it is answered as
-    // ever (behind a proxy or a NAT one client's forgeries must not lock out the rest), anything
-    // else gets 429 with no lookup until the window ends.
-    const retryIn = flood.blockedFor(address, now);
     try {
       try {
         // Undefined when a request names this authenticator without presenting a key, and when
@@ -78,14 +74,17 @@ export class KeyAuth extends Auth {
           checkRecord(record, (ctx.req.headers['x-role'] as string | undefined) || undefined, address, now);
         }
       } catch (error) {
-        if (error instanceof KeywardError) {
-          // A refused key counts; being told to wait does not.
-          if (error.code !== ErrorCode.TOO_MANY_FAILURES) {
-            flood.record(address, now);
-          }
-          throw retryIn && record === undefined ? refusals.tooManyFailures(retryIn) : error;
+        // Being told to wait is no refused key; the host's own errors are none either.
+        if (!(error instanceof KeywardError) || error.code === ErrorCode.TOO_MANY_FAILURES) {
+          throw error;
         }
-        throw error;
+        // An address past its refusals is answered from the cache alone: a key in it is
+        // answered as ever (behind a proxy or a NAT, one client's forgeries must not lock out
+        // the rest), any other key gets 429 until the window ends. Asked only on a refusal: a
+        // cached key that passes costs the guard nothing.
+        const retryIn = record === undefined ? flood.blockedFor(address, now) : 0;
+        flood.record(address, now);
+        throw retryIn ? refusals.tooManyFailures(retryIn) : error;
       }
       if (record !== undefined) {
         return this.grant(record, address, now);

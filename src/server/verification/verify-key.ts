@@ -51,9 +51,9 @@ export function findKey(
   let lookup = store.pending(hash);
   if (!lookup) {
     if (flood) {
-      const retryIn = flood.lookupBlockedFor(address, now);
-      if (retryIn) {
-        throw refusals.tooManyFailures(retryIn);
+      // Not blocked (above): a second's wait for lookups under way to settle.
+      if (flood.lookupsFull(address, now)) {
+        throw refusals.tooManyFailures(1);
       }
       flood.started(address);
     }
