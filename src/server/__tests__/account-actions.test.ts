@@ -126,6 +126,34 @@ describe('account actions with a key', () => {
       }
     });
 
+    it("grants nobody a role and changes no configuration through an association's links", async () => {
+      const post = (url: string, body?: unknown) => withKey(app, bossKey).post(url).send(body as any);
+      // The users' own associations: roles (rolesUsers), and a belongsTo on the user row.
+      for (const action of ['add', 'set', 'remove', 'toggle']) {
+        refusedAs(await post(`/api/users/${other.id}/roles:${action}`, ['root']), `users/<other>/roles:${action}`);
+      }
+      refusedAs(await post(`/api/users/${other.id}/createdBy:set`, [boss.id]), 'createdBy of another user');
+      // A link whose other end a configuration permission covers: a role's menu, seen from the menu.
+      app.acl.registerSnippet({ name: 'pm.test-menus', actions: ['testMenus:*'] });
+      app.db.collection({ name: 'testMenus', fields: [{ type: 'belongsToMany', name: 'roles', target: 'roles', through: 'testMenusRoles' }] });
+      await app.db.sync();
+      const menu = await app.db.getRepository('testMenus').create({ values: {} });
+      refusedAs(await post(`/api/testMenus/${menu.id}/roles:add`, ['member']), 'a menu given to a role');
+      expect((await app.db.getRepository('users.roles', other.id).find()).map((role: any) => role.name)).toEqual(['member']);
+      expect(await app.db.getRepository('testMenusRoles').count()).toBe(0);
+    });
+
+    it("still links data rows through an association, users' included", async () => {
+      app.db.collection({ name: 'projects', fields: [{ type: 'belongsToMany', name: 'members', target: 'users', through: 'projectsMembers' }] });
+      await app.db.sync();
+      const project = await app.db.getRepository('projects').create({ values: {} });
+      // The host asks for `update` on the source to link; its role strategy covers collections it knows.
+      app.acl.appendStrategyResource('projects');
+      const res = await withKey(app, bossKey).post(`/api/projects/${project.id}/members:add`).send([other.id]);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(await app.db.getRepository('projectsMembers').count()).toBe(1);
+    });
+
     it('still reads what its role may read, configuration included', async () => {
       for (const url of ['/api/users:list', '/api/roles:list', '/api/collections:list']) {
         expect((await withKey(app, bossKey).get(url)).status, url).toBe(200);

@@ -1,5 +1,5 @@
 import type { Context, Next } from '@nocobase/actions';
-import { refusals, throwKeywardError } from '../errors';
+import { type KeywardError, refusals, throwKeywardError } from '../errors';
 import { isRecordId } from '../record-id';
 import { isAccountCollection } from './account-collections';
 import { isReadAction } from './read-actions';
@@ -46,24 +46,64 @@ function writesOwner(ctx: Context, source: string, association: string | undefin
   return mentions(filterByTk, ownerId) || mentions(values, ownerId);
 }
 
+/** Association actions that only link rows: the host asks for `update` on the source for them. */
+const LINK_ACTIONS = new Set(['add', 'set', 'remove', 'toggle']);
+
+interface AssociationField {
+  type?: string;
+  target?: string;
+  through?: string;
+}
+
 /**
- * A write to an account collection or to the owner. Main data source only: another source may
- * have a `users` table of its own.
+ * What a write changes. `rows`: the collections whose rows it writes: on a collection, itself;
+ * on an association, the one holding the link (the source for belongsTo, the join table for
+ * belongsToMany, else the target) and, unless it only links, the target. `linked`: the ends of a
+ * belongsToMany link, whose associations it changes from both sides (`desktopRoutes/<id>/roles:add`
+ * changes a role's menu as much as `roles/<name>/desktopRoutes:add`).
  */
-function accountWrite(ctx: Context): boolean {
+function written(ctx: Context, source: string, association: string | undefined): { rows: string[]; linked: string[] } {
+  if (!association) {
+    return { rows: [source], linked: [] };
+  }
+  const field = ctx.db?.getCollection(source)?.getField(association) as AssociationField | undefined;
+  if (!field?.target) {
+    // Not a relation the main database knows: taken as writing both names.
+    return { rows: [source, association], linked: [] };
+  }
+  const { type, target } = field;
+  const link = type === 'belongsTo' ? source : type === 'belongsToMany' ? field.through ?? target : target;
+  return {
+    rows: LINK_ACTIONS.has(ctx.action.actionName) ? [link] : [target, link],
+    linked: type === 'belongsToMany' ? [source, target] : [],
+  };
+}
+
+/**
+ * A write that changes an account or configuration, its own name aside (checked before): rows of
+ * an account collection or of the owner, rows a configuration permission covers, or a link
+ * to a collection one covers. Main data source only: another source may have a `users` table of
+ * its own. `users` rows are configuration (the host's users permission covers `users:*`), but a
+ * link to users (a project's members) is data: only links to the owner are refused.
+ */
+function refusedWrite(ctx: Context, isConfiguration: (path: string) => boolean): KeywardError | undefined {
   const { resourceName, actionName } = ctx.action;
   if (isReadAction(resourceName, actionName)) {
-    return false;
+    return undefined;
   }
   const [source, association] = resourceName.split('.');
-  const target = association
-    ? (ctx.db?.getCollection(source)?.getField(association) as { target?: string } | undefined)?.target ?? association
-    : undefined;
-  const touched = [source, target].filter((name): name is string => Boolean(name));
-  if (touched.some((name) => name !== 'users' && isAccountCollection(name))) {
-    return true;
+  const { rows, linked } = written(ctx, source, association);
+  const ownerId = String(ctx.state.currentUser?.id);
+  if (rows.some((name) => name !== 'users' && isAccountCollection(name))) {
+    return refusals.accountActionRefused();
   }
-  return touched.includes('users') && writesOwner(ctx, source, association, String(ctx.state.currentUser?.id));
+  if ((rows.includes('users') || linked.includes('users')) && writesOwner(ctx, source, association, ownerId)) {
+    return refusals.accountActionRefused();
+  }
+  if ([...rows, ...linked.filter((name) => name !== 'users')].some((name) => isConfiguration(`${name}:update`))) {
+    return refusals.configurationRefused();
+  }
+  return undefined;
 }
 
 const isConfigurationRead = (resourceName: string, actionName: string) =>
@@ -101,8 +141,9 @@ function refuseNestedWrites(ctx: Context, isConfiguration: (path: string) => boo
  *   table says a key may (deny by default);
  * - an action of the host's configuration permissions is refused, whatever the role (raw SQL,
  *   plugins, users and roles, workflows, …), but for the few reads in CONFIGURATION_READS;
- * - a write never reaches an account collection, nor the owner's own user row, nor (through
- *   `updateAssociationValues`) an account or configuration collection behind an association.
+ * - a write never reaches an account collection, nor the owner's own user row, nor rows or
+ *   links a configuration permission covers, whichever way it is addressed (an association's
+ *   path, `updateAssociationValues`).
  */
 export function restrictKeyRequests(isConfiguration: (path: string) => boolean) {
   return async function restrictKeyRequests(ctx: Context, next: Next) {
@@ -123,10 +164,11 @@ export function restrictKeyRequests(isConfiguration: (path: string) => boolean) 
     } else if (main && isConfiguration(`${resourceName}:${actionName}`) && !isConfigurationRead(resourceName, actionName)) {
       throwKeywardError(ctx, refusals.configurationRefused());
     }
-    if (main && accountWrite(ctx)) {
-      throwKeywardError(ctx, refusals.accountActionRefused());
-    }
     if (main) {
+      const refusal = refusedWrite(ctx, isConfiguration);
+      if (refusal) {
+        throwKeywardError(ctx, refusal);
+      }
       refuseNestedWrites(ctx, isConfiguration);
     }
     await next();
