@@ -20,7 +20,7 @@ import { refuseKeysAtIdentityEndpoints } from './restrictions/identity-endpoints
 import { checkKeysQuery } from './restrictions/list-query';
 import { configurationCheck } from './restrictions/configuration';
 import { guardKeyWrites } from './restrictions/key-write-guard';
-import { refuseFieldsToKeys } from './restrictions/no-fields-to-keys';
+import { refusePathsToKeys } from './restrictions/no-paths-to-keys';
 import { restrictKeyRequests } from './restrictions/restrict-key-requests';
 import { pinKeyRole } from './restrictions/pin-key-role';
 import { routeKeyRequests } from './verification/route-key-requests';
@@ -174,7 +174,7 @@ export class PluginKeywardServer extends Plugin {
       this.usage.forget(keyId);
       this.tracker.forget(keyId);
     });
-    refuseFieldsToKeys(this.db);
+    refusePathsToKeys(this.db);
     // Outside the host's error handler: it counts every answer as sent, refusals included.
     this.app.use(recordKeyUsage(this.usage), { tag: 'keyward-usage', before: 'errorHandler' });
     this.app.on('afterStart', async () => {

@@ -16,7 +16,7 @@ describe('association paths under apiKeys', () => {
   let malloryKey: string;
 
   beforeAll(async () => {
-    app = await createApp({ extraPlugins: ['data-source-main'] });
+    app = await createApp({ extraPlugins: ['data-source-main', 'workflow', 'workflow-action-trigger'] });
     await setUpTodos(app);
     // A role that may manage its own keys and nothing else.
     await app.db.getRepository('roles').create({ values: { name: 'key-managers', snippets: [SNIPPET] } });
@@ -115,5 +115,58 @@ describe('association paths under apiKeys', () => {
       .send({ name: 'keyUsage', type: 'hasMany', target: 'apiKeyUsage', foreignKey: 'keyId', interface: 'o2m' });
     expect(usage.status).toBe(403);
     expect(app.db.getCollection('users').getField('keyUsage')).toBeUndefined();
+  });
+  const notAllowed = (res: { status: number; body: any }, what: string) => {
+    expect(res.status, `${what}: ${JSON.stringify(res.body)}`).toBe(403);
+    expect(res.body.errors[0].code, what).toBe(ErrorCode.ACTION_NOT_ALLOWED);
+  };
+
+  it('lets no field reach the keys through the data-source manager, nor any new field on them', async () => {
+    const agent = await app.agent().login(admin, 'admin');
+    const toKeys = { type: 'hasMany', target: 'apiKeys', foreignKey: 'createdById', sourceKey: 'id', interface: 'o2m' };
+    // The data-source manager applies the main source's fields to the main database.
+    notAllowed(await agent.post('/api/dataSourcesCollections/main.users/fields:create').send({ name: 'myKeys', ...toKeys }), 'users → keys');
+    notAllowed(await agent.post('/api/dataSourcesCollections/main.users/fields:update?filterByTk=myKeys').send(toKeys), 'users → keys by update');
+    expect(app.db.getCollection('users').getField('myKeys')).toBeUndefined();
+    // Another name for the hash column would be read past the guard.
+    const alias = { type: 'string', field: 'hash', interface: 'input' };
+    notAllowed(await agent.post('/api/dataSourcesCollections/main.apiKeys/fields:create').send({ name: 'h3', ...alias }), 'alias by the data-source manager');
+    notAllowed(await agent.post('/api/dataSourcesCollections/main.apiKeyUsage/fields:create').send({ name: 'note', type: 'string', interface: 'input' }), 'a field on usage');
+    // The collection manager knows only the collections it made (the host answers 500 here).
+    expect((await agent.post('/api/collections/apiKeys/fields:create').send({ name: 'h4', ...alias })).status).not.toBe(200);
+    expect(app.db.getCollection('apiKeys').getField('h3')).toBeUndefined();
+    expect(app.db.getCollection('apiKeys').getField('h4')).toBeUndefined();
+  });
+
+  it('makes no collection over the tables of the keys', async () => {
+    const agent = await app.agent().login(admin, 'admin');
+    const fields = [{ name: 'id', type: 'bigInt', primaryKey: true }, { name: 'hash', type: 'string' }, { name: 'roleName', type: 'string' }];
+    for (const viewName of ['keywardApiKeys', 'KEYWARDAPIKEYS', 'main.keywardApiKeyUsage']) {
+      const res = await agent
+        .post('/api/collections:create')
+        .send({ name: 'leak', view: true, viewName, template: 'view', autoGenId: false, timestamps: false, createdBy: false, updatedBy: false, fields });
+      notAllowed(res, viewName);
+      expect(app.db.getCollection('leak'), viewName).toBeUndefined();
+    }
+  });
+
+  it('binds no workflow to the keys or their usage, whatever its trigger', async () => {
+    const agent = await app.agent().login(admin, 'admin');
+    for (const [type, collection] of [
+      ['action', 'apiKeys'],
+      ['action', 'main:apiKeys'],
+      ['collection', 'main:apiKeys'],
+      ['collection', 'apiKeyUsage'],
+    ]) {
+      const config = { collection, global: true, actions: ['create', 'update'], mode: 1 };
+      notAllowed(await agent.post('/api/workflows:create').send({ title: 'capture', type, enabled: true, config }), `${type} on ${collection}`);
+    }
+    const other = await agent.post('/api/workflows:create').send({ title: 'todos', type: 'action', enabled: false, config: { collection: 'todos', global: true, actions: ['create'] } });
+    expect(other.status).toBe(200);
+    notAllowed(
+      await agent.post(`/api/workflows:update?filterByTk=${other.body.data.id}`).send({ config: { collection: 'main:apiKeys', global: true, actions: ['create'] } }),
+      'moved onto the keys',
+    );
+    expect(await app.db.getRepository('workflows').count({ filter: { title: 'capture' } })).toBe(0);
   });
 });

@@ -28,11 +28,18 @@ export function parseName(name: unknown): string {
   return trimmed;
 }
 
-/** `{ role: { name } }` as the built-in plugin sends it, or `roleName`. */
+/**
+ * `{ role: { name } }` as the built-in plugin sends it, or `roleName`; undefined when neither is
+ * given. A role given in any other shape, or with a control character (no role has one, and
+ * SQLite fails on a NUL in a query), names no role: ''.
+ */
 export function parseRoleName(values: Values): string | undefined {
-  const role = values.role as { name?: unknown } | string | undefined;
-  const name = typeof role === 'object' && role !== null ? role.name : role ?? values.roleName;
-  return typeof name === 'string' && name ? name : undefined;
+  const role = values.role ?? values.roleName;
+  if (role === undefined || role === null) {
+    return undefined;
+  }
+  const name = typeof role === 'object' ? (role as { name?: unknown }).name : role;
+  return typeof name === 'string' && !/\p{Cc}/u.test(name) ? name : '';
 }
 
 export async function assertNameFree(db: Database, ownerId: Id, name: string, exceptId?: string) {

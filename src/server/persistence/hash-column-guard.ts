@@ -10,7 +10,8 @@ type FindOptions = Record<string, any>;
 const refusal = () =>
   new KeywardError(403, ErrorCode.ACTION_NOT_ALLOWED, 'The hash of an API key can be neither read nor queried.');
 
-const namesHash = (name: string) => name === HASH || name.endsWith(`.${HASH}`) || /[$.]hash\$$/.test(name);
+/** Without case: SQLite and MySQL read `HASH` as the same column, and no other field has the name. */
+const namesHash = (name: string) => /(^|[$.])hash\$?$/i.test(name);
 const SKIPPED = new Set(['model', 'association', 'transaction', 'context', 'parent']);
 
 /**

@@ -1,0 +1,73 @@
+import type Database from '@nocobase/database';
+import { COLLECTION, ErrorCode, TABLE, USAGE_COLLECTION, USAGE_TABLE } from '../../constants';
+import { KeywardError } from '../errors';
+
+type Row = { get(name: string): unknown };
+
+const OURS = new Set([COLLECTION, USAGE_COLLECTION]);
+/** Table names compared as SQLite and MySQL compare them: without case, schema left out. */
+const OUR_TABLES = new Set([TABLE, USAGE_TABLE].map((name) => name.toLowerCase()));
+
+const isOurs = (name: unknown) => typeof name === 'string' && OURS.has(name);
+const isOurTable = (name: unknown) =>
+  typeof name === 'string' && OUR_TABLES.has(name.replace(/["`[\]]/g, '').split('.').pop()!.trim().toLowerCase());
+/** A workflow's `main:apiKeys` (or `apiKeys`, the main data source's): the data source is main. */
+const isOurCollectionName = (name: unknown) => typeof name === 'string' && /^(main:)?(apiKeys|apiKeyUsage)$/.test(name);
+
+const refusal = (message: string) => new KeywardError(403, ErrorCode.ACTION_NOT_ALLOWED, message);
+
+/**
+ * Keys and their usage are reached through `apiKeys`' own actions only; what the collection
+ * manager, the data-source manager and workflows could build around them is refused as it is
+ * saved:
+ * - a field that points at them from another collection: its filters, sorts, appends and chart
+ *   measures would reach them where no guard of ours runs (Sequelize runs no find hook on a model
+ *   it only joins);
+ * - a field added to them: another name for a column (`field: 'hash'`) is read past the guard;
+ * - a collection over their tables (a view of that name, the table itself, or, on PostgreSQL, a
+ *   table that inherits theirs, whose rows the key lookup would read);
+ * - a workflow bound to them, whatever its trigger: it keeps what it is handed in its
+ *   executions (after `apiKeys:create`, the response with the new key).
+ */
+export function refusePathsToKeys(db: Database) {
+  // Fields from the collection manager (`fields`) and the data-source manager (`dataSourcesFields`,
+  // which applies the main source's to the main database); other sources' `apiKeys` are theirs.
+  const refuseField = (field: Row) => {
+    const source = field.get('dataSourceKey');
+    if (source !== undefined && source !== null && source !== 'main') {
+      return;
+    }
+    if (isOurs(field.get('collectionName'))) {
+      throw refusal('API keys and their usage take no new fields.');
+    }
+    if (isOurs(field.get('target')) || isOurs(field.get('through'))) {
+      throw refusal('No field of another collection may point at API keys.');
+    }
+  };
+  const refuseCollection = (collection: Row) => {
+    const source = collection.get('dataSourceKey');
+    if (source !== undefined && source !== null && source !== 'main') {
+      return;
+    }
+    const inherits = [collection.get('inherits') ?? []].flat();
+    if ([collection.get('viewName'), collection.get('tableName')].some(isOurTable) || inherits.some(isOurs)) {
+      throw refusal('No collection may be made over the tables of API keys.');
+    }
+  };
+  const refuseWorkflow = (workflow: Row) => {
+    const config = workflow.get('config') as { collection?: unknown } | null | undefined;
+    if (isOurCollectionName(config?.collection)) {
+      throw refusal('No workflow may be bound to API keys or their usage.');
+    }
+  };
+  for (const [collection, refuse] of [
+    ['fields', refuseField],
+    ['dataSourcesFields', refuseField],
+    ['collections', refuseCollection],
+    ['dataSourcesCollections', refuseCollection],
+    ['workflows', refuseWorkflow],
+  ] as const) {
+    db.on(`${collection}.beforeCreate`, refuse);
+    db.on(`${collection}.beforeUpdate`, refuse);
+  }
+}
