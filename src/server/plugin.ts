@@ -20,7 +20,7 @@ import { refuseKeysAtIdentityEndpoints } from './restrictions/identity-endpoints
 import { checkKeysQuery } from './restrictions/list-query';
 import { configurationCheck } from './restrictions/configuration';
 import { guardKeyWrites } from './restrictions/key-write-guard';
-import { refusePathsToKeys } from './restrictions/no-paths-to-keys';
+import { disableWorkflowsOnKeys, refusePathsToKeys } from './restrictions/no-paths-to-keys';
 import { restrictKeyRequests } from './restrictions/restrict-key-requests';
 import { pinKeyRole } from './restrictions/pin-key-role';
 import { routeKeyRequests } from './verification/route-key-requests';
@@ -184,6 +184,7 @@ export class PluginKeywardServer extends Plugin {
       // Before the first sync (or the upgrade that adds the column) there is nothing to load;
       // a key left unrouted falls to the host's basic auth, which refuses it: it is blocked there.
       await this.store.loadImported().catch((error) => this.app.log.warn('Imported API keys not loaded', { error }));
+      await disableWorkflowsOnKeys(this.db, (message, meta) => this.app.log.warn(message, meta));
     });
     this.app.on('beforeStop', () => Promise.all([this.tracker.stop(), this.usage.stop(), changes.stop()]));
   }

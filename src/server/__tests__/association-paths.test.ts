@@ -1,6 +1,7 @@
 import type { MockServer } from '@nocobase/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../constants';
+import { disableWorkflowsOnKeys } from '../restrictions/no-paths-to-keys';
 import { createApp, createKey, createUser, setUpTodos, SNIPPET, TODOS_ROLE, withKey } from './helpers';
 
 /**
@@ -161,12 +162,31 @@ describe('association paths under apiKeys', () => {
       const config = { collection, global: true, actions: ['create', 'update'], mode: 1 };
       notAllowed(await agent.post('/api/workflows:create').send({ title: 'capture', type, enabled: true, config }), `${type} on ${collection}`);
     }
-    const other = await agent.post('/api/workflows:create').send({ title: 'todos', type: 'action', enabled: false, config: { collection: 'todos', global: true, actions: ['create'] } });
+    const other = await agent.post('/api/workflows:create').send({ title: 'todos', type: 'action', enabled: true, config: { collection: 'todos', global: true, actions: ['create'] } });
     expect(other.status).toBe(200);
     notAllowed(
       await agent.post(`/api/workflows:update?filterByTk=${other.body.data.id}`).send({ config: { collection: 'main:apiKeys', global: true, actions: ['create'] } }),
       'moved onto the keys',
     );
     expect(await app.db.getRepository('workflows').count({ filter: { title: 'capture' } })).toBe(0);
+    // Saved disabled it runs on nothing; it cannot be turned on.
+    const off = await agent.post('/api/workflows:create').send({ title: 'off', type: 'action', enabled: false, config: { collection: 'apiKeys', global: true, actions: ['create'] } });
+    expect(off.status).toBe(200);
+    notAllowed(await agent.post(`/api/workflows:update?filterByTk=${off.body.data.id}`).send({ enabled: true }), 'turned on');
+  });
+
+  it('turns off at start a workflow bound to the keys before the guard', async () => {
+    const workflows = app.db.getRepository('workflows');
+    // Turned on without hooks, as by a version without the guard (or for the built-in's apiKeys).
+    const old = await workflows.create({
+      values: { title: 'old capture', type: 'action', enabled: false, config: { collection: 'main:apiKeys', global: true, actions: ['create'] } },
+    });
+    await app.db.getModel('workflows').update({ enabled: true }, { where: { id: old.id }, hooks: false });
+    const todos = await workflows.create({ values: { title: 'todos', type: 'action', enabled: true, config: { collection: 'todos', global: true, actions: ['create'] } } });
+    const warnings: unknown[] = [];
+    await disableWorkflowsOnKeys(app.db, (message, meta) => warnings.push({ message, meta }));
+    expect((await workflows.findOne({ filterByTk: old.id })).get('enabled')).toBe(false);
+    expect((await workflows.findOne({ filterByTk: todos.id })).get('enabled')).toBe(true);
+    expect(warnings).toEqual([{ message: expect.stringContaining('turned off a workflow'), meta: { workflowId: old.id, title: 'old capture' } }]);
   });
 });

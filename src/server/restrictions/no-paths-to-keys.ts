@@ -14,6 +14,9 @@ const isOurTable = (name: unknown) =>
 /** A workflow's `main:apiKeys` (or `apiKeys`, the main data source's): the data source is main. */
 const isOurCollectionName = (name: unknown) => typeof name === 'string' && /^(main:)?(apiKeys|apiKeyUsage)$/.test(name);
 
+const boundToKeys = (workflow: Row) =>
+  isOurCollectionName((workflow.get('config') as { collection?: unknown } | null | undefined)?.collection);
+
 const refusal = (message: string) => new KeywardError(403, ErrorCode.ACTION_NOT_ALLOWED, message);
 
 /**
@@ -26,8 +29,9 @@ const refusal = (message: string) => new KeywardError(403, ErrorCode.ACTION_NOT_
  * - a field added to them: another name for a column (`field: 'hash'`) is read past the guard;
  * - a collection over their tables (a view of that name, the table itself, or, on PostgreSQL, a
  *   table that inherits theirs, whose rows the key lookup would read);
- * - a workflow bound to them, whatever its trigger: it keeps what it is handed in its
- *   executions (after `apiKeys:create`, the response with the new key).
+ * - an enabled workflow bound to them, whatever its trigger: it keeps what it is handed in its
+ *   executions (after `apiKeys:create`, the response with the new key). One saved disabled runs
+ *   on nothing; {@link disableWorkflowsOnKeys} turns off those saved before.
  */
 export function refusePathsToKeys(db: Database) {
   // Fields from the collection manager (`fields`) and the data-source manager (`dataSourcesFields`,
@@ -55,8 +59,7 @@ export function refusePathsToKeys(db: Database) {
     }
   };
   const refuseWorkflow = (workflow: Row) => {
-    const config = workflow.get('config') as { collection?: unknown } | null | undefined;
-    if (isOurCollectionName(config?.collection)) {
+    if (workflow.get('enabled') && boundToKeys(workflow)) {
       throw refusal('No workflow may be bound to API keys or their usage.');
     }
   };
@@ -69,5 +72,23 @@ export function refusePathsToKeys(db: Database) {
   ] as const) {
     db.on(`${collection}.beforeCreate`, refuse);
     db.on(`${collection}.beforeUpdate`, refuse);
+  }
+}
+
+/**
+ * At start: a workflow bound to keys before this guard (the built-in plugin's collection has the
+ * same name, `apiKeys`) is turned off, through its own update so the workflow plugin drops it.
+ */
+export async function disableWorkflowsOnKeys(db: Database, warn: (message: string, meta: object) => void) {
+  if (!db.getCollection('workflows')) {
+    return;
+  }
+  const enabled = await db.getRepository('workflows').find({ filter: { enabled: true } });
+  for (const workflow of enabled.filter(boundToKeys)) {
+    await workflow.update({ enabled: false });
+    warn('Keyward turned off a workflow bound to API keys: it would keep each new key in its executions', {
+      workflowId: workflow.get('id'),
+      title: workflow.get('title'),
+    });
   }
 }
