@@ -12,6 +12,7 @@ import { tieUsageToKey, recordKeyUsage, UsageTracker } from './persistence/usage
 import { KeyAuth, type KeyAuthOptions } from './verification/key-auth';
 import { deleteKeysWithOwner } from './persistence/delete-with-owner';
 import { guardHashColumn } from './persistence/hash-column-guard';
+import { guardKeyRows } from './persistence/key-row-guard';
 import { guardUsageRows } from './persistence/usage-row-guard';
 import { KeyStore } from './persistence/key-store';
 import { LastUsedTracker } from './persistence/last-used';
@@ -126,6 +127,7 @@ export class PluginKeywardServer extends Plugin {
     // Added once `createdBy: true` has given the collection its createdById column.
     keys.addIndex({ unique: true, fields: ['createdById', 'name'] });
     guardHashColumn(keys.model);
+    guardKeyRows(keys.model);
     const usage = this.db.collection(apiKeyUsageCollection);
     // One row per key, day and outcome: nodes add to it, never beside it.
     usage.addIndex({ unique: true, fields: ['keyId', 'day', 'outcome'] });

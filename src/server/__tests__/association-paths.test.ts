@@ -142,6 +142,11 @@ describe('association paths under apiKeys', () => {
   it('makes no collection over the tables of the keys', async () => {
     const agent = await app.agent().login(admin, 'admin');
     const fields = [{ name: 'id', type: 'bigInt', primaryKey: true }, { name: 'hash', type: 'string' }, { name: 'roleName', type: 'string' }];
+    // A collection without a table name of its own reads the table of its name, in any case on SQLite.
+    for (const name of ['keywardapikeys', 'KeywardApiKeyUsage', 'keyward_api_keys']) {
+      notAllowed(await agent.post('/api/collections:create').send({ name, autoGenId: false, timestamps: false, fields }), name);
+      expect(app.db.getCollection(name), name).toBeUndefined();
+    }
     for (const viewName of ['keywardApiKeys', 'KEYWARDAPIKEYS', 'main.keywardApiKeyUsage']) {
       const res = await agent
         .post('/api/collections:create')
@@ -173,6 +178,29 @@ describe('association paths under apiKeys', () => {
     const off = await agent.post('/api/workflows:create').send({ title: 'off', type: 'action', enabled: false, config: { collection: 'apiKeys', global: true, actions: ['create'] } });
     expect(off.status).toBe(200);
     notAllowed(await agent.post(`/api/workflows:update?filterByTk=${off.body.data.id}`).send({ enabled: true }), 'turned on');
+  });
+
+  it("adds no node on the keys to any workflow: a query, create or update node", async () => {
+    const agent = await app.agent().login(admin, 'admin');
+    const workflow = await agent.post('/api/workflows:create').send({ title: 'on todos', type: 'collection', enabled: false, config: { mode: 1, collection: 'todos' } });
+    expect(workflow.status).toBe(200);
+    for (const [type, collection] of [['update', 'apiKeys'], ['create', 'main:apiKeys'], ['query', 'apiKeyUsage']]) {
+      const config = { collection, params: { filter: { id: 1 }, values: { createdById: mallory.id } } };
+      notAllowed(await agent.post(`/api/workflows/${workflow.body.data.id}/nodes:create`).send({ type, config }), `${type} node on ${collection}`);
+    }
+  });
+
+  it('writes key rows only through Keyward: a repository call elsewhere (a workflow node, an import) is refused', async () => {
+    const keys = app.db.getRepository('apiKeys');
+    const forged = { name: 'forged', roleName: TODOS_ROLE, hash: 'f'.repeat(64), hint: 'keyward_…ffff', enabled: true };
+    await expect(keys.create({ values: forged, context: { state: { currentUser: { id: admin.id } } } })).rejects.toMatchObject({ code: ErrorCode.ACTION_NOT_ALLOWED });
+    await expect(keys.update({ filterByTk: malloryKeyId, values: { createdById: admin.id } })).rejects.toMatchObject({ code: ErrorCode.ACTION_NOT_ALLOWED });
+    await expect(app.db.getModel('apiKeys').update({ roleName: 'admin' }, { where: { id: malloryKeyId } })).rejects.toMatchObject({ code: ErrorCode.ACTION_NOT_ALLOWED });
+    await expect(app.db.getModel('apiKeys').bulkCreate([{ ...forged, createdById: admin.id }])).rejects.toMatchObject({ code: ErrorCode.ACTION_NOT_ALLOWED });
+    const stored = await keys.findOne({ filterByTk: malloryKeyId });
+    expect(stored.get('createdById')).toBe(mallory.id);
+    expect(stored.get('roleName')).toBe('key-managers');
+    expect(await keys.count({ filter: { name: 'forged' } })).toBe(0);
   });
 
   it('turns off at start a workflow bound to the keys before the guard', async () => {

@@ -5,6 +5,7 @@ import type { MockCluster } from '@nocobase/test';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ErrorCode } from '../../constants';
 import { hashKey } from '../verification/key-format';
+import { KEY_WRITE } from '../persistence/key-row-guard';
 import { createCluster, createKey, setUpTodos, sharedDatabase, TODOS_ROLE, withKey } from './helpers';
 
 describe('a two-node cluster', () => {
@@ -89,6 +90,7 @@ describe('a two-node cluster', () => {
     await one.db.getRepository('apiKeys').create({
       values: { name: 'imported', roleName: TODOS_ROLE, hash: hashKey(token), hint: 'eyJ…', imported: true },
       context: { state: { currentUser: { id: user.id } } },
+      ...{ [KEY_WRITE]: true },
     });
     // One message for a whole import, sent a moment after its last key. Until then node two
     // leaves the token to the host (a JWT signed with APP_KEY), which takes X-Role as asked;

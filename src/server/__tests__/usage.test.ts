@@ -6,6 +6,7 @@ import type PluginKeywardServer from '../plugin';
 import { generateKey } from '../verification/key-format';
 import { createApp, createKey, createUser, setUpTodos, TODOS_ROLE, withKey } from './helpers';
 import { USAGE_READ } from '../persistence/usage-row-guard';
+import { KEY_WRITE } from '../persistence/key-row-guard';
 
 describe('apiKeys:usage', () => {
   let app: MockServer;
@@ -116,7 +117,7 @@ describe('apiKeys:usage', () => {
       hash: 'f'.repeat(64),
       hint: 'keyward_…ffff',
       createdById: user.id,
-    });
+    }, { [KEY_WRITE]: true } as any);
     const rowsOfReused = () => app.db.getModel(USAGE_COLLECTION).count({ where: { keyId: reused }, [USAGE_READ]: true } as any);
     expect(await rowsOfReused()).toBe(0);
     expect(plugin.usage.pendingFor(reused)).toEqual([]);

@@ -3,6 +3,7 @@ import { COLLECTION } from '../../constants';
 import { KeywardError, refusals, throwKeywardError } from '../errors';
 import { requestedExpiry } from './expiry';
 import { assertNameFree, issueKey, nameClashAsBadInput, parseName, parseRestrictions, parseRoleName } from './issue-key';
+import { KEY_WRITE } from '../persistence/key-row-guard';
 import { isRecordId } from '../record-id';
 import { FILTER_BY_TK_MESSAGE, parseListQuery, withLiteralBackslashes } from '../restrictions/list-query';
 
@@ -124,7 +125,7 @@ export const update = handle(async (ctx) => {
     changes.expiresAt = expiresAt;
   }
   if (Object.keys(changes).length) {
-    await nameClashAsBadInput(() => key.update(changes));
+    await nameClashAsBadInput(() => key.update(changes, { ...{ [KEY_WRITE]: true } }));
   }
   ctx.body = present(key);
 });

@@ -2,6 +2,7 @@ import type Database from '@nocobase/database';
 import { UniqueConstraintError } from '@nocobase/database';
 import { COLLECTION, NAME_MAX_LENGTH } from '../../constants';
 import { refusals } from '../errors';
+import { KEY_WRITE } from '../persistence/key-row-guard';
 import { generateKey, hashKey, keyHint } from '../verification/key-format';
 import { requestedExpiry } from './expiry';
 import { parseAllowedIps } from '../restrictions/allowed-ips';
@@ -120,6 +121,7 @@ export async function issueKey(db: Database, ownerId: Id, values: Values, contex
       },
       // The collection's createdBy field takes the owner from the request; a command has none.
       context: context ?? { state: { currentUser: { id: ownerId } } },
+      ...{ [KEY_WRITE]: true },
     }),
   );
   return { key, role, token };

@@ -1,6 +1,7 @@
 import type Database from '@nocobase/database';
 import { COLLECTION, NAME_MAX_LENGTH } from '../../constants';
 import { HASH_LOOKUP } from '../persistence/hash-column-guard';
+import { KEY_WRITE } from '../persistence/key-row-guard';
 import { hashKey, importedKeyHint } from '../verification/key-format';
 import { readBuiltInRows, withBuiltInTable, type BuiltInRow } from './built-in-table';
 
@@ -114,6 +115,7 @@ async function importRow(db: Database, tokens: TokenService, names: FreeNames, t
       imported: true,
     },
     context: { state: { currentUser: { id: ownerId } } },
+    ...{ [KEY_WRITE]: true },
   });
   await block(tokens, token, claims);
   return 'imported';

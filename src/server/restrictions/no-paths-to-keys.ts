@@ -5,17 +5,21 @@ import { KeywardError } from '../errors';
 type Row = { get(name: string): unknown };
 
 const OURS = new Set([COLLECTION, USAGE_COLLECTION]);
-/** Table names compared as SQLite and MySQL compare them: without case, schema left out. */
-const OUR_TABLES = new Set([TABLE, USAGE_TABLE].map((name) => name.toLowerCase()));
+/**
+ * A table name as the database may read it: without case (SQLite, MySQL), quotes or schema, and
+ * without underscores (an `underscored` app names tables in snake case).
+ */
+const tableKey = (name: string) => name.replace(/["`[\]]/g, '').split('.').pop()!.replace(/_/g, '').trim().toLowerCase();
+const OUR_TABLES = new Set([TABLE, USAGE_TABLE].map(tableKey));
 
 const isOurs = (name: unknown) => typeof name === 'string' && OURS.has(name);
-const isOurTable = (name: unknown) =>
-  typeof name === 'string' && OUR_TABLES.has(name.replace(/["`[\]]/g, '').split('.').pop()!.trim().toLowerCase());
+const isOurTable = (name: unknown) => typeof name === 'string' && OUR_TABLES.has(tableKey(name));
 /** A workflow's `main:apiKeys` (or `apiKeys`, the main data source's): the data source is main. */
 const isOurCollectionName = (name: unknown) => typeof name === 'string' && /^(main:)?(apiKeys|apiKeyUsage)$/.test(name);
 
-const boundToKeys = (workflow: Row) =>
-  isOurCollectionName((workflow.get('config') as { collection?: unknown } | null | undefined)?.collection);
+/** A workflow or a workflow node whose `config.collection` names keys or their usage. */
+const boundToKeys = (row: Row) =>
+  isOurCollectionName((row.get('config') as { collection?: unknown } | null | undefined)?.collection);
 
 const refusal = (message: string) => new KeywardError(403, ErrorCode.ACTION_NOT_ALLOWED, message);
 
@@ -27,11 +31,12 @@ const refusal = (message: string) => new KeywardError(403, ErrorCode.ACTION_NOT_
  *   measures would reach them where no guard of ours runs (Sequelize runs no find hook on a model
  *   it only joins);
  * - a field added to them: another name for a column (`field: 'hash'`) is read past the guard;
- * - a collection over their tables (a view of that name, the table itself, or, on PostgreSQL, a
- *   table that inherits theirs, whose rows the key lookup would read);
+ * - a collection over their tables (one whose table or view has their name, in any case, or, on
+ *   PostgreSQL, one that inherits theirs, whose rows the key lookup would read);
  * - an enabled workflow bound to them, whatever its trigger: it keeps what it is handed in its
  *   executions (after `apiKeys:create`, the response with the new key). One saved disabled runs
- *   on nothing; {@link disableWorkflowsOnKeys} turns off those saved before.
+ *   on nothing; {@link disableWorkflowsOnKeys} turns off those saved before. Nor a node of any
+ *   workflow that names them (a query, create or update node).
  */
 export function refusePathsToKeys(db: Database) {
   // Fields from the collection manager (`fields`) and the data-source manager (`dataSourcesFields`,
@@ -54,8 +59,16 @@ export function refusePathsToKeys(db: Database) {
       return;
     }
     const inherits = [collection.get('inherits') ?? []].flat();
-    if ([collection.get('viewName'), collection.get('tableName')].some(isOurTable) || inherits.some(isOurs)) {
+    // Without a table name of its own, a collection's table is its name.
+    const table = collection.get('tableName') ?? collection.get('name');
+    if ([collection.get('viewName'), table].some(isOurTable) || inherits.some(isOurs)) {
       throw refusal('No collection may be made over the tables of API keys.');
+    }
+  };
+  // A workflow's nodes (query, create, update, …) name a collection of their own.
+  const refuseNode = (node: Row) => {
+    if (boundToKeys(node)) {
+      throw refusal('No workflow may be bound to API keys or their usage.');
     }
   };
   const refuseWorkflow = (workflow: Row) => {
@@ -69,6 +82,7 @@ export function refusePathsToKeys(db: Database) {
     ['collections', refuseCollection],
     ['dataSourcesCollections', refuseCollection],
     ['workflows', refuseWorkflow],
+    ['flow_nodes', refuseNode],
   ] as const) {
     db.on(`${collection}.beforeCreate`, refuse);
     db.on(`${collection}.beforeUpdate`, refuse);
