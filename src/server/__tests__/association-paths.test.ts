@@ -197,6 +197,10 @@ describe('association paths under apiKeys', () => {
     await expect(keys.update({ filterByTk: malloryKeyId, values: { createdById: admin.id } })).rejects.toMatchObject({ code: ErrorCode.ACTION_NOT_ALLOWED });
     await expect(app.db.getModel('apiKeys').update({ roleName: 'admin' }, { where: { id: malloryKeyId } })).rejects.toMatchObject({ code: ErrorCode.ACTION_NOT_ALLOWED });
     await expect(app.db.getModel('apiKeys').bulkCreate([{ ...forged, createdById: admin.id }])).rejects.toMatchObject({ code: ErrorCode.ACTION_NOT_ALLOWED });
+    // The flags are symbols: options built from a request or a JSON config cannot carry them.
+    await expect(keys.create({ values: forged, keywardKeyWrite: true } as any)).rejects.toMatchObject({ code: ErrorCode.ACTION_NOT_ALLOWED });
+    await expect(keys.find({ fields: ['hash'], keywardHashLookup: true } as any)).rejects.toMatchObject({ code: ErrorCode.ACTION_NOT_ALLOWED });
+    await expect(app.db.getRepository('apiKeyUsage').find({ keywardUsageRead: true } as any)).rejects.toMatchObject({ code: ErrorCode.ACTION_NOT_ALLOWED });
     const stored = await keys.findOne({ filterByTk: malloryKeyId });
     expect(stored.get('createdById')).toBe(mallory.id);
     expect(stored.get('roleName')).toBe('key-managers');

@@ -2,10 +2,10 @@ import { KeywardError } from '../errors';
 import { ErrorCode } from '../../constants';
 
 /** Set on the one query that may read the hash: the key lookup. */
-export const HASH_LOOKUP = 'keywardHashLookup';
+export const HASH_LOOKUP: unique symbol = Symbol('keywardHashLookup');
 const HASH = 'hash';
 
-type FindOptions = Record<string, any>;
+type FindOptions = Record<string | symbol, any>;
 
 const refusal = () =>
   new KeywardError(403, ErrorCode.ACTION_NOT_ALLOWED, 'The hash of an API key can be neither read nor queried.');

@@ -1,7 +1,10 @@
 import { refusals } from '../errors';
 
-/** Set on Keyward's own writes of key rows: issuing a key, its update action, importing the built-in's. */
-export const KEY_WRITE = 'keywardKeyWrite';
+/**
+ * Set on Keyward's own writes of key rows: issuing a key, its update action, importing the
+ * built-in's. A symbol: no request parameter or JSON config spread into a query's options can carry it.
+ */
+export const KEY_WRITE: unique symbol = Symbol('keywardKeyWrite');
 
 /** The last argument of every write hook: (row, options), (rows, options) or (options). */
 const WRITE_HOOKS = ['beforeCreate', 'beforeBulkCreate', 'beforeUpdate', 'beforeBulkUpdate', 'beforeUpsert'];

@@ -1,9 +1,9 @@
 import { refusals } from '../errors';
 
 /** Set on the reads of `apiKeys:usage`, which has checked that the key is the caller's. */
-export const USAGE_READ = 'keywardUsageRead';
+export const USAGE_READ: unique symbol = Symbol('keywardUsageRead');
 
-type Options = Record<string, any>;
+type Options = Record<string | symbol, any>;
 
 /**
  * Deny by default at the storage layer: the usage rows say which keys are used, how much and
