@@ -186,7 +186,9 @@ export class PluginKeywardServer extends Plugin {
       // Before the first sync (or the upgrade that adds the column) there is nothing to load;
       // a key left unrouted falls to the host's basic auth, which refuses it: it is blocked there.
       await this.store.loadImported().catch((error) => this.app.log.warn('Imported API keys not loaded', { error }));
-      await disableWorkflowsOnKeys(this.db, (message, meta) => this.app.log.warn(message, meta));
+      const warn = (message: string, meta: object) => this.app.log.warn(message, meta);
+      // Housekeeping: a failure is logged, it does not stop the app from starting.
+      await disableWorkflowsOnKeys(this.db, warn).catch((error) => warn('Workflows bound to API keys not checked', { error }));
     });
     this.app.on('beforeStop', () => Promise.all([this.tracker.stop(), this.usage.stop(), changes.stop()]));
   }

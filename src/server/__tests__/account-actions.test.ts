@@ -13,7 +13,7 @@ describe('account actions with a key', () => {
   let key: string;
 
   beforeAll(async () => {
-    app = await createApp({ extraPlugins: ['data-source-main', 'ui-schema-storage', 'collection-sql', 'verification', 'file-manager', 'flow-engine', 'data-visualization', 'idp-oauth'] });
+    app = await createApp({ extraPlugins: ['data-source-main', 'ui-schema-storage', 'collection-sql', 'verification', 'file-manager', 'flow-engine', 'data-visualization', 'idp-oauth', 'field-m2m-array'] });
     ({ user } = await setUpTodos(app));
     ({ key } = await createKey(app, user));
     await app.db.getRepository('users').update({
@@ -141,6 +141,21 @@ describe('account actions with a key', () => {
       refusedAs(await post(`/api/testMenus/${menu.id}/roles:add`, ['member']), 'a menu given to a role');
       expect((await app.db.getRepository('users.roles', other.id).find()).map((role: any) => role.name)).toEqual(['member']);
       expect(await app.db.getRepository('testMenusRoles').count()).toBe(0);
+    });
+
+    it('takes a relation of another kind as writing both ends (belongsToArray keeps its ids on the source row)', async () => {
+      app.acl.registerSnippet({ name: 'pm.test-menu-items', actions: ['testMenuItems:*'] });
+      app.db.collection({
+        name: 'testMenuItems',
+        fields: [
+          { type: 'set', name: 'todoIds' },
+          { type: 'belongsToArray', name: 'todoList', target: 'todos', foreignKey: 'todoIds', targetKey: 'id' },
+        ],
+      });
+      await app.db.sync();
+      const item = await app.db.getRepository('testMenuItems').create({ values: {} });
+      const res = await withKey(app, bossKey).post(`/api/testMenuItems/${item.id}/todoList:set`).send([1]);
+      refusedAs(res, 'a configuration row changed through its belongsToArray');
     });
 
     it("still links data rows through an association, users' included", async () => {

@@ -21,6 +21,9 @@ const isOurCollectionName = (name: unknown) => typeof name === 'string' && /^(ma
 const boundToKeys = (row: Row) =>
   isOurCollectionName((row.get('config') as { collection?: unknown } | null | undefined)?.collection);
 
+/** A field or collection record of the main data source: another source's `apiKeys` is its own. */
+const onMain = (row: Row) => [undefined, null, 'main'].includes(row.get('dataSourceKey') as string | null | undefined);
+
 const refusal = (message: string) => new KeywardError(403, ErrorCode.ACTION_NOT_ALLOWED, message);
 
 /**
@@ -40,10 +43,9 @@ const refusal = (message: string) => new KeywardError(403, ErrorCode.ACTION_NOT_
  */
 export function refusePathsToKeys(db: Database) {
   // Fields from the collection manager (`fields`) and the data-source manager (`dataSourcesFields`,
-  // which applies the main source's to the main database); other sources' `apiKeys` are theirs.
+  // which applies the main source's to the main database).
   const refuseField = (field: Row) => {
-    const source = field.get('dataSourceKey');
-    if (source !== undefined && source !== null && source !== 'main') {
+    if (!onMain(field)) {
       return;
     }
     if (isOurs(field.get('collectionName'))) {
@@ -54,8 +56,7 @@ export function refusePathsToKeys(db: Database) {
     }
   };
   const refuseCollection = (collection: Row) => {
-    const source = collection.get('dataSourceKey');
-    if (source !== undefined && source !== null && source !== 'main') {
+    if (!onMain(collection)) {
       return;
     }
     const inherits = [collection.get('inherits') ?? []].flat();

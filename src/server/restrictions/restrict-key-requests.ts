@@ -49,6 +49,14 @@ function writesOwner(ctx: Context, source: string, association: string | undefin
 /** Association actions that only link rows: the host asks for `update` on the source for them. */
 const LINK_ACTIONS = new Set(['add', 'set', 'remove', 'toggle']);
 
+/** Where each kind of relation keeps its link: the collection whose rows a link action writes. */
+const LINK_HOLDER: Readonly<Record<string, (source: string, target: string, through?: string) => string>> = {
+  belongsTo: (source) => source,
+  belongsToMany: (_source, target, through) => through ?? target,
+  hasOne: (_source, target) => target,
+  hasMany: (_source, target) => target,
+};
+
 interface AssociationField {
   type?: string;
   target?: string;
@@ -72,7 +80,12 @@ function written(ctx: Context, source: string, association: string | undefined):
     return { rows: [source, association], linked: [] };
   }
   const { type, target } = field;
-  const link = type === 'belongsTo' ? source : type === 'belongsToMany' ? field.through ?? target : target;
+  const link = LINK_HOLDER[type ?? '']?.(source, target, field.through);
+  if (link === undefined) {
+    // A relation of another kind (a plugin's, such as belongsToArray, which keeps its ids on
+    // the source row): taken as writing both ends.
+    return { rows: [source, target], linked: [] };
+  }
   return {
     rows: LINK_ACTIONS.has(ctx.action.actionName) ? [link] : [target, link],
     linked: type === 'belongsToMany' ? [source, target] : [],
