@@ -148,7 +148,8 @@ describe('account actions with a key', () => {
       app.db.collection({
         name: 'testMenuItems',
         fields: [
-          { type: 'set', name: 'todoIds' },
+          // On PostgreSQL the ids are an array of the target key's type.
+          { type: 'array', name: 'todoIds', dataType: 'array', elementType: 'bigint' },
           { type: 'belongsToArray', name: 'todoList', target: 'todos', foreignKey: 'todoIds', targetKey: 'id' },
         ],
       });
