@@ -7,7 +7,7 @@ export class KeywardError extends Error {
   readonly logLevel = 'warn';
 
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 405 | 429,
+    readonly status: 400 | 401 | 403 | 404 | 405 | 413 | 415 | 429,
     readonly code: ErrorCode,
     message: string,
     readonly params: Record<string, unknown> = {},

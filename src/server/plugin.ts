@@ -2,6 +2,7 @@ import { Plugin } from '@nocobase/server';
 import { tval } from '@nocobase/utils';
 import { AUTH_TYPE, AUTHENTICATOR, COLLECTION, HANDOVER_RESOURCE, NAMESPACE } from '../constants';
 import { LOCALES } from '../locale';
+import { answerBadInput, requireRowsToWrite } from './bad-input';
 import { KeywardError, renderKeywardError } from './errors';
 import * as apiKeyActions from './actions/api-keys';
 import { watchKeyChanges } from './persistence/cache-invalidation';
@@ -152,6 +153,16 @@ export class PluginKeywardServer extends Plugin {
       tag: 'keyward-identity',
       after: 'dataWrapping',
       before: ['idp-oauth-provider', 'idp-oauth-resource-auth', 'idp-oauth-interaction', 'dataSource'],
+    });
+    // Ahead of the body parser, whose failures Koa answers as text, and of the data sources.
+    this.app.use(answerBadInput(isImported, (name) => this.app.dataSourceManager.dataSources.has(name)), {
+      tag: 'keyward-bad-input',
+      after: 'logger',
+      before: ['bodyParser', 'dataSource'],
+    });
+    this.app.dataSourceManager.use(requireRowsToWrite(isImported), {
+      tag: 'keyward-rows-to-write',
+      before: ['validate-filter-params', 'auth'],
     });
     // Before the resourcer, the host's filter validation and its ACL, which answer bad ids with a 500.
     this.app.use(checkKeysQuery, { tag: 'keyward-query', after: 'dataWrapping', before: 'dataSource' });

@@ -1,0 +1,71 @@
+import type { Context, Next } from '@nocobase/actions';
+import { isValidFilter } from '@nocobase/utils';
+import { COLLECTION, ErrorCode, HANDOVER_RESOURCE, USAGE_COLLECTION } from '../constants';
+import { KeywardError, refusals, renderKeywardError, throwKeywardError } from './errors';
+import { presentedKey, type ImportedTokenCheck } from './verification/key-transport';
+
+/**
+ * Bad input the host answers with a 500 or a plain-text line, answered for the requests that
+ * are ours (a key presented, or our resources addressed) with a status and a code, as every
+ * refusal of ours. Other requests keep the host's answers: they are not ours to change.
+ */
+
+const OUR_PATH = new RegExp(`/(?:${[COLLECTION, USAGE_COLLECTION, HANDOVER_RESOURCE].join('|')})(?:[:/]|$)`);
+
+const isOurs = (ctx: Context, isImported: ImportedTokenCheck) =>
+  OUR_PATH.test(ctx.path) || presentedKey(ctx, isImported) !== undefined;
+
+/** The body parser's failures by status; its own messages can quote the body back. */
+function unreadableBody(status: number): KeywardError {
+  if (status === 413) {
+    return new KeywardError(413, ErrorCode.BAD_INPUT, 'The request body is too large.');
+  }
+  if (status === 415) {
+    return new KeywardError(415, ErrorCode.BAD_INPUT, 'The request body is in an encoding or charset the server does not read.');
+  }
+  return refusals.badInput('The request body is not valid JSON.');
+}
+
+/**
+ * Outside the host's error handler, ahead of its body parser: a body that cannot be parsed
+ * fails there, before any handler of the host's that answers in JSON, so Koa answers
+ * `Bad Request` as text. `X-Data-Source` naming no data source is a 500 of the host's.
+ */
+export function answerBadInput(isImported: ImportedTokenCheck, hasDataSource: (name: string) => boolean) {
+  return async function answerBadInput(ctx: Context, next: Next) {
+    if (!isOurs(ctx, isImported)) {
+      return next();
+    }
+    const dataSource = ctx.get('X-Data-Source');
+    if (dataSource && !hasDataSource(dataSource)) {
+      return renderKeywardError(refusals.badInput('The X-Data-Source header names no data source.'), ctx);
+    }
+    try {
+      await next();
+    } catch (error) {
+      // Only the body parser and the few steps before the error handler throw this far.
+      const status = (error as { status?: unknown })?.status;
+      if (error instanceof KeywardError || typeof status !== 'number' || status < 400 || status >= 500) {
+        throw error;
+      }
+      renderKeywardError(unreadableBody(status), ctx);
+    }
+  };
+}
+
+/**
+ * Ahead of the host's check of update and destroy, which throws a plain Error (a 500) when
+ * neither `filterByTk` nor a filter names the rows, or the filter is empty: a request of ours
+ * gets the 400 it means. The same test as the host's, on the same parameters.
+ */
+export function requireRowsToWrite(isImported: ImportedTokenCheck) {
+  return async function requireRowsToWrite(ctx: Context, next: Next) {
+    const { actionName, filter, filterByTk, forceUpdate, truncate } = ctx.action?.params ?? {};
+    const guarded = (actionName === 'update' && !forceUpdate) || (actionName === 'destroy' && !truncate);
+    const unnamed = !isValidFilter(filter) && (!filterByTk || filter);
+    if (guarded && unnamed && isOurs(ctx, isImported)) {
+      throwKeywardError(ctx, refusals.badInput('update and destroy need filterByTk or a filter that names rows.'));
+    }
+    await next();
+  };
+}
