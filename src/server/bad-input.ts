@@ -29,16 +29,12 @@ function unreadableBody(status: number): KeywardError {
 /**
  * Outside the host's error handler, ahead of its body parser: a body that cannot be parsed
  * fails there, before any handler of the host's that answers in JSON, so Koa answers
- * `Bad Request` as text. `X-Data-Source` naming no data source is a 500 of the host's.
+ * `Bad Request` as text.
  */
-export function answerBadInput(isImported: ImportedTokenCheck, hasDataSource: (name: string) => boolean) {
-  return async function answerBadInput(ctx: Context, next: Next) {
+export function answerUnreadableBodies(isImported: ImportedTokenCheck) {
+  return async function answerUnreadableBodies(ctx: Context, next: Next) {
     if (!isOurs(ctx, isImported)) {
       return next();
-    }
-    const dataSource = ctx.get('X-Data-Source');
-    if (dataSource && !hasDataSource(dataSource)) {
-      return renderKeywardError(refusals.badInput('The X-Data-Source header names no data source.'), ctx);
     }
     try {
       await next();
@@ -48,8 +44,25 @@ export function answerBadInput(isImported: ImportedTokenCheck, hasDataSource: (n
       if (error instanceof KeywardError || typeof status !== 'number' || status < 400 || status >= 500) {
         throw error;
       }
+      // The host's i18n step (after the body parser) has not run: its choice of language, here.
+      const language = [ctx.get('X-Locale'), ctx.query.locale, ctx.app.i18n.language, ...ctx.acceptsLanguages()].find(
+        (candidate): candidate is string => typeof candidate === 'string' && candidate !== '' && candidate !== '*',
+      );
+      const i18n = await ctx.app.localeManager.getI18nInstance(language);
+      ctx.t = i18n.getFixedT(language ?? 'en-US');
       renderKeywardError(unreadableBody(status), ctx);
     }
+  };
+}
+
+/** `X-Data-Source` naming no data source is a 500 of the host's data-source step. */
+export function checkDataSourceHeader(isImported: ImportedTokenCheck) {
+  return async function checkDataSourceHeader(ctx: Context, next: Next) {
+    const name = ctx.get('X-Data-Source');
+    if (name && !ctx.app.dataSourceManager.dataSources.has(name) && isOurs(ctx, isImported)) {
+      throwKeywardError(ctx, refusals.badInput('The X-Data-Source header names no data source.'));
+    }
+    await next();
   };
 }
 

@@ -2,7 +2,7 @@ import { Plugin } from '@nocobase/server';
 import { tval } from '@nocobase/utils';
 import { AUTH_TYPE, AUTHENTICATOR, COLLECTION, HANDOVER_RESOURCE, NAMESPACE } from '../constants';
 import { LOCALES } from '../locale';
-import { answerBadInput, requireRowsToWrite } from './bad-input';
+import { answerUnreadableBodies, checkDataSourceHeader, requireRowsToWrite } from './bad-input';
 import { KeywardError, renderKeywardError } from './errors';
 import * as apiKeyActions from './actions/api-keys';
 import { watchKeyChanges } from './persistence/cache-invalidation';
@@ -154,12 +154,9 @@ export class PluginKeywardServer extends Plugin {
       after: 'dataWrapping',
       before: ['idp-oauth-provider', 'idp-oauth-resource-auth', 'idp-oauth-interaction', 'dataSource'],
     });
-    // Ahead of the body parser, whose failures Koa answers as text, and of the data sources.
-    this.app.use(answerBadInput(isImported, (name) => this.app.dataSourceManager.dataSources.has(name)), {
-      tag: 'keyward-bad-input',
-      after: 'logger',
-      before: ['bodyParser', 'dataSource'],
-    });
+    // Ahead of the body parser, whose failures Koa answers as text.
+    this.app.use(answerUnreadableBodies(isImported), { tag: 'keyward-unreadable-bodies', after: 'logger', before: 'bodyParser' });
+    this.app.use(checkDataSourceHeader(isImported), { tag: 'keyward-data-source', after: 'dataWrapping', before: 'dataSource' });
     this.app.dataSourceManager.use(requireRowsToWrite(isImported), {
       tag: 'keyward-rows-to-write',
       before: ['validate-filter-params', 'auth'],

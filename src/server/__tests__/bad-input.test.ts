@@ -13,7 +13,7 @@ describe('bad input on requests of ours', () => {
     expect(res.status).toBe(status);
     expect(res.body.errors).toEqual([{ message: expect.any(String), code: ErrorCode.BAD_INPUT }]);
   };
-  const todoTitles = async () => (await app.db.getRepository('todos').find({ sort: ['id'] })).map((todo) => todo.get('title'));
+  const todoTitles = async () => (await app.db.getRepository('todos').find({ sort: ['id'] })).map((todo: { get: (name: string) => unknown }) => todo.get('title'));
 
   beforeAll(async () => {
     app = await createApp();
@@ -30,6 +30,12 @@ describe('bad input on requests of ours', () => {
     badInput(await withKey(app, key).post('/api/todos:create').set('Content-Type', 'application/json').send(broken));
     badInput(await session.post('/api/apiKeys:create').set('Content-Type', 'application/json').send(broken));
     badInput(await session.post('/api/apiKeys:update?filterByTk=1').set('Content-Type', 'application/json').send('[1,'));
+    const german = await withKey(app, key, { 'X-Locale': 'de-DE' })
+      .post('/api/todos:create')
+      .set('Content-Type', 'application/json')
+      .send(broken);
+    badInput(german);
+    expect(german.body.errors[0].message).toBe('Der Anfragetext ist kein gültiges JSON.');
   });
 
   it('a body in an encoding the server does not read', async () => {
@@ -44,6 +50,8 @@ describe('bad input on requests of ours', () => {
   it('X-Data-Source naming no data source', async () => {
     badInput(await withKey(app, key, { 'X-Data-Source': 'nope' }).get('/api/todos:list'));
     badInput(await session.get('/api/apiKeys:list').set('X-Data-Source', 'nope'));
+    const german = await withKey(app, key, { 'X-Data-Source': 'nope', 'X-Locale': 'de-DE' }).get('/api/todos:list');
+    expect(german.body.errors[0].message).toBe('Der Header X-Data-Source nennt keine vorhandene Datenquelle.');
     expect((await withKey(app, key, { 'X-Data-Source': 'main' }).get('/api/todos:list')).status).toBe(200);
   });
 
