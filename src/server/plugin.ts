@@ -18,6 +18,7 @@ import { guardUsageRows } from './persistence/usage-row-guard';
 import { KeyStore } from './persistence/key-store';
 import { LastUsedTracker } from './persistence/last-used';
 import { guardKeyManagement, MANAGEMENT_ACTIONS } from './restrictions/guard-key-management';
+import { guardKeyFileAccess } from './restrictions/file-access';
 import { refuseKeysAtIdentityEndpoints } from './restrictions/identity-endpoints';
 import { checkKeysQuery } from './restrictions/list-query';
 import { configurationCheck } from './restrictions/configuration';
@@ -168,6 +169,7 @@ export class PluginKeywardServer extends Plugin {
     this.app.dataSourceManager.use(pinKeyRole, { tag: 'keyward-pin-role', after: 'setCurrentRole', before: 'acl' });
     this.app.acl.use(guardKeyManagement(this.app.acl, this.aclSnippet), { tag: 'keyward-guard', before: 'core' });
     this.app.acl.use(guardHandover(this.app.acl, this.handoverSnippet), { tag: 'keyward-handover', before: 'core' });
+    this.app.acl.use(guardKeyFileAccess(this.app.acl), { tag: 'keyward-file-access', before: 'core' });
     // Right after auth: ahead of the host's own middlewares (verification, file uploads) that
     // act on signed-in requests before the ACL is asked.
     const isConfiguration = configurationCheck(this.app.acl, this.aclSnippet);

@@ -1,0 +1,91 @@
+import type { MockServer } from '@nocobase/test';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, createKey, createUser, setUpTodos, SNIPPET, withKey } from './helpers';
+
+/**
+ * The file manager hands any signed-in user any `attachments` file by id (`getFile`), whatever
+ * the role: a key gets one only if its role may view attachments, as for every other file
+ * collection.
+ */
+describe('files with a key', () => {
+  let app: MockServer;
+  let key: string;
+  let viewerKey: string;
+  let ownKey: string;
+  let ownFileId: number;
+  let fileId: number;
+
+  const getFile = (apiKey: string, id: number | string) => withKey(app, apiKey).get(`/api/attachments:getFile?filterByTk=${id}`);
+
+  const publicPath = process.env.APP_PUBLIC_PATH;
+
+  beforeAll(async () => {
+    // Where local storage's file URLs start, as a real app's environment sets it.
+    process.env.APP_PUBLIC_PATH = '/';
+    app = await createApp({ extraPlugins: ['data-source-main', 'file-manager'] });
+    const { user } = await setUpTodos(app);
+    ({ key } = await createKey(app, user));
+    const root = await app.db.getRepository('users').findOne({ filter: { id: 1 } });
+    const upload = await (await app.agent().login(root))
+      .post('/api/attachments:create')
+      .attach('file', Buffer.from('the payroll'), 'payroll.txt');
+    expect(upload.status).toBe(200);
+    fileId = upload.body.data.id;
+
+    await app.db.getRepository('roles').create({
+      values: {
+        name: 'file-viewer',
+        snippets: [SNIPPET],
+        resources: [{ name: 'attachments', usingActionsConfig: true, actions: [{ name: 'view' }] }],
+      },
+    });
+    const viewer = await createUser(app, 'viewer', ['file-viewer']);
+    ({ key: viewerKey } = await createKey(app, viewer, { role: { name: 'file-viewer' } }, 'file-viewer'));
+
+    // A role that may view only the attachments its user uploaded.
+    await app.db.getRepository('roles').create({
+      values: {
+        name: 'own-files',
+        snippets: [SNIPPET],
+        resources: [
+          {
+            name: 'attachments',
+            usingActionsConfig: true,
+            actions: [{ name: 'view', scope: { name: 'own', resourceName: 'attachments', scope: { createdById: '{{ ctx.state.currentUser.id }}' } } }],
+          },
+        ],
+      },
+    });
+    const owner = await createUser(app, 'owner', ['own-files']);
+    let agent;
+    ({ key: ownKey, agent } = await createKey(app, owner, { role: { name: 'own-files' } }, 'own-files'));
+    ownFileId = (await agent.post('/api/attachments:create').attach('file', Buffer.from('mine'), 'mine.txt')).body.data.id;
+  });
+
+  afterAll(async () => {
+    await app?.destroy();
+    if (publicPath === undefined) {
+      delete process.env.APP_PUBLIC_PATH;
+    } else {
+      process.env.APP_PUBLIC_PATH = publicPath;
+    }
+  });
+
+  it("is refused an attachment its role may not view, which its owner's session gets", async () => {
+    const res = await getFile(key, fileId);
+    expect(res.status).toBe(403);
+    expect(res.headers.location).toBeUndefined();
+  });
+
+  it('gets an attachment its role may view, and a 404 for one that does not exist', async () => {
+    const res = await getFile(viewerKey, fileId);
+    expect(res.status).toBe(302);
+    expect(res.headers.location).toContain('payroll');
+    expect((await getFile(viewerKey, 999999)).status).toBe(404);
+  });
+
+  it("keeps to its role's scope: its owner's own attachments only", async () => {
+    expect((await getFile(ownKey, ownFileId)).status).toBe(302);
+    expect((await getFile(ownKey, fileId)).status).toBe(404);
+  });
+});
