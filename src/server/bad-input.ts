@@ -15,21 +15,36 @@ const OUR_PATH = new RegExp(`/(?:${[COLLECTION, USAGE_COLLECTION, HANDOVER_RESOU
 const isOurs = (ctx: Context, isImported: ImportedTokenCheck) =>
   OUR_PATH.test(ctx.path) || presentedKey(ctx, isImported) !== undefined;
 
-/** The body parser's failures by status; its own messages can quote the body back. */
-function unreadableBody(status: number): KeywardError {
+/** Requests whose body has been read: an error thrown later is not the body parser's. */
+const bodyRead = new WeakSet<object>();
+
+/** Right after the host's body parser. */
+export async function markBodyRead(ctx: Context, next: Next) {
+  bodyRead.add(ctx);
+  await next();
+}
+
+/**
+ * The body parser's failure, by status; its own messages can quote the body back. A body that
+ * does not decode as its `Content-Encoding` says fails in zlib, with no status at all.
+ */
+function unreadableBody(status: unknown): KeywardError {
   if (status === 413) {
     return new KeywardError(413, ErrorCode.BAD_INPUT, 'The request body is too large.');
   }
   if (status === 415) {
     return new KeywardError(415, ErrorCode.BAD_INPUT, 'The request body is in an encoding or charset the server does not read.');
   }
-  return refusals.badInput('The request body is not valid JSON.');
+  if (status === 400) {
+    return refusals.badInput('The request body is not valid JSON.');
+  }
+  return refusals.badInput('The request body does not decode as its Content-Encoding says.');
 }
 
 /**
- * Outside the host's error handler, ahead of its body parser: a body that cannot be parsed
- * fails there, before any handler of the host's that answers in JSON, so Koa answers
- * `Bad Request` as text.
+ * Outside the host's error handler, ahead of its body parser: a body that cannot be read fails
+ * there, before any handler of the host's that answers in JSON, so Koa answers `Bad Request`
+ * as text, or a 500 for a body that does not decompress.
  */
 export function answerUnreadableBodies(isImported: ImportedTokenCheck) {
   return async function answerUnreadableBodies(ctx: Context, next: Next) {
@@ -39,18 +54,10 @@ export function answerUnreadableBodies(isImported: ImportedTokenCheck) {
     try {
       await next();
     } catch (error) {
-      // Only the body parser and the few steps before the error handler throw this far.
-      const status = (error as { status?: unknown })?.status;
-      if (error instanceof KeywardError || typeof status !== 'number' || status < 400 || status >= 500) {
+      if (error instanceof KeywardError || bodyRead.has(ctx)) {
         throw error;
       }
-      // The host's i18n step (after the body parser) has not run: its choice of language, here.
-      const language = [ctx.get('X-Locale'), ctx.query.locale, ctx.app.i18n.language, ...ctx.acceptsLanguages()].find(
-        (candidate): candidate is string => typeof candidate === 'string' && candidate !== '' && candidate !== '*',
-      );
-      const i18n = await ctx.app.localeManager.getI18nInstance(language);
-      ctx.t = i18n.getFixedT(language ?? 'en-US');
-      renderKeywardError(unreadableBody(status), ctx);
+      renderKeywardError(unreadableBody((error as { status?: unknown })?.status), ctx);
     }
   };
 }

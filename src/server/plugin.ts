@@ -2,7 +2,7 @@ import { Plugin } from '@nocobase/server';
 import { tval } from '@nocobase/utils';
 import { AUTH_TYPE, AUTHENTICATOR, COLLECTION, HANDOVER_RESOURCE, NAMESPACE } from '../constants';
 import { LOCALES } from '../locale';
-import { answerUnreadableBodies, checkDataSourceHeader, requireRowsToWrite } from './bad-input';
+import { answerUnreadableBodies, checkDataSourceHeader, markBodyRead, requireRowsToWrite } from './bad-input';
 import { KeywardError, renderKeywardError } from './errors';
 import * as apiKeyActions from './actions/api-keys';
 import { watchKeyChanges } from './persistence/cache-invalidation';
@@ -155,8 +155,13 @@ export class PluginKeywardServer extends Plugin {
       after: 'dataWrapping',
       before: ['idp-oauth-provider', 'idp-oauth-resource-auth', 'idp-oauth-interaction', 'dataSource'],
     });
-    // Ahead of the body parser, whose failures Koa answers as text.
-    this.app.use(answerUnreadableBodies(isImported), { tag: 'keyward-unreadable-bodies', after: 'logger', before: 'bodyParser' });
+    // Around the body parser, whose failures Koa answers as text; after i18n, which they name.
+    this.app.use(answerUnreadableBodies(isImported), {
+      tag: 'keyward-unreadable-bodies',
+      after: ['logger', 'i18n'],
+      before: 'bodyParser',
+    });
+    this.app.use(markBodyRead, { tag: 'keyward-body-read', after: 'bodyParser', before: ['errorHandler', 'keyward-usage'] });
     this.app.use(checkDataSourceHeader(isImported), { tag: 'keyward-data-source', after: 'dataWrapping', before: 'dataSource' });
     this.app.dataSourceManager.use(requireRowsToWrite(isImported), {
       tag: 'keyward-rows-to-write',
@@ -169,7 +174,9 @@ export class PluginKeywardServer extends Plugin {
     this.app.dataSourceManager.use(pinKeyRole, { tag: 'keyward-pin-role', after: 'setCurrentRole', before: 'acl' });
     this.app.acl.use(guardKeyManagement(this.app.acl, this.aclSnippet), { tag: 'keyward-guard', before: 'core' });
     this.app.acl.use(guardHandover(this.app.acl, this.handoverSnippet), { tag: 'keyward-handover', before: 'core' });
-    this.app.acl.use(guardKeyFileAccess(this.app.acl), { tag: 'keyward-file-access', before: 'core' });
+    this.app.dataSourceManager.afterAddDataSource((dataSource) => {
+      dataSource.acl.use(guardKeyFileAccess(dataSource.acl), { tag: 'keyward-file-access', before: 'core' });
+    });
     // Right after auth: ahead of the host's own middlewares (verification, file uploads) that
     // act on signed-in requests before the ACL is asked.
     const isConfiguration = configurationCheck(this.app.acl, this.aclSnippet);

@@ -47,6 +47,17 @@ describe('bad input on requests of ours', () => {
     badInput(res, 415);
   });
 
+  it('a body that does not decompress as its Content-Encoding says', async () => {
+    for (const encoding of ['gzip', 'deflate', 'br']) {
+      const res = await withKey(app, key)
+        .post('/api/todos:create')
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', encoding)
+        .send('{"title":"x"}');
+      badInput(res);
+    }
+  });
+
   it('X-Data-Source naming no data source', async () => {
     badInput(await withKey(app, key, { 'X-Data-Source': 'nope' }).get('/api/todos:list'));
     badInput(await session.get('/api/apiKeys:list').set('X-Data-Source', 'nope'));

@@ -1,6 +1,14 @@
+import { CollectionManager, DataSource } from '@nocobase/data-source-manager';
 import type { MockServer } from '@nocobase/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../constants';
 import { createApp, createKey, createUser, setUpTodos, SNIPPET, withKey } from './helpers';
+
+class OtherSource extends DataSource {
+  createCollectionManager(options: any) {
+    return new CollectionManager(options);
+  }
+}
 
 /**
  * The file manager hands any signed-in user any `attachments` file by id (`getFile`), whatever
@@ -87,5 +95,46 @@ describe('files with a key', () => {
   it("keeps to its role's scope: its owner's own attachments only", async () => {
     expect((await getFile(ownKey, ownFileId)).status).toBe(302);
     expect((await getFile(ownKey, fileId)).status).toBe(404);
+  });
+
+  it('takes one id, not a filter that also matches a file of its scope', async () => {
+    for (const query of [
+      `filterByTk[]=${fileId}&filterByTk[]=${ownFileId}`,
+      `filterByTk[$in][]=${fileId}&filterByTk[$in][]=${ownFileId}`,
+      'filterByTk[$ne]=0',
+      'filterByTk[$gt]=0',
+      '',
+    ]) {
+      const res = await withKey(app, ownKey).get(`/api/attachments:getFile?${query}`);
+      expect(res.status, query).toBe(400);
+      expect(res.body.errors[0].code, query).toBe(ErrorCode.BAD_INPUT);
+    }
+    // A spelling the database reads as the same id serves the row the check found.
+    const res = await withKey(app, ownKey).get(`/api/attachments:getFile?filterByTk=0${ownFileId}`);
+    expect(res.status).toBe(302);
+    expect(res.headers.location).toContain('mine');
+  });
+
+  it('is guarded on every data source, those added later included', async () => {
+    // A data source with an `attachments` collection whose getFile, as the file manager's,
+    // skips the ACL.
+    const other = new OtherSource({ name: 'other-files', resourceManager: { prefix: '/api' } });
+    other.collectionManager.defineCollection({ name: 'attachments', fields: [{ type: 'string', name: 'filename' }] } as any);
+    other.resourceManager.define({
+      name: 'attachments',
+      actions: { getFile: async (ctx: any, next: any) => ((ctx.body = 'the file'), next()) },
+    });
+    other.acl.use(
+      async (ctx: any, next: any) => {
+        if (ctx.action.actionName === 'getFile') {
+          ctx.permission.skip = true;
+        }
+        await next();
+      },
+      { tag: 'skip-get-file', before: 'core' },
+    );
+    await app.dataSourceManager.add(other);
+    const res = await withKey(app, key, { 'X-Data-Source': 'other-files' }).get('/api/attachments:getFile?filterByTk=1');
+    expect(res.status).toBe(403);
   });
 });
