@@ -5,6 +5,7 @@ import { LOCALES } from '../locale';
 import { answerUnreadableBodies, checkDataSourceHeader, markBodyRead, requireRowsToWrite } from './bad-input';
 import { KeywardError, renderKeywardError } from './errors';
 import * as apiKeyActions from './actions/api-keys';
+import { auditKeysWithoutSecrets } from './actions/audit';
 import { watchKeyChanges } from './persistence/cache-invalidation';
 import apiKeysCollection from './collections/api-keys';
 import apiKeyUsageCollection from './collections/api-key-usage';
@@ -144,6 +145,7 @@ export class PluginKeywardServer extends Plugin {
     }
     const errorHandler = this.app.pm.get('error-handler') as { errorHandler?: ErrorHandlerLike } | undefined;
     errorHandler?.errorHandler?.register((error) => error instanceof KeywardError, renderKeywardError);
+    auditKeysWithoutSecrets(this.app);
     for (const [language, resources] of Object.entries(LOCALES)) {
       this.app.i18n.addResources(language, NAMESPACE, resources);
     }

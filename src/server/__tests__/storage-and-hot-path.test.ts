@@ -57,6 +57,24 @@ describe('what is stored, and what a request costs', () => {
     expect(row.hash).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('hands an audit log the new key without its secret, where a general create is audited', async () => {
+    const logged: unknown[] = [];
+    app.auditManager.setLogger({ log: async (entry: unknown) => void logged.push(entry) } as any);
+    // As an audit-log plugin registers what it audits: every create.
+    app.auditManager.registerActions(['create']);
+    try {
+      const user = await app.db.getRepository('users').findOne({ filter: { username: 'todos' } });
+      const { key: another } = await createKey(app, user);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const created = logged.filter((entry: any) => entry.resource === 'apiKeys' && entry.action === 'create');
+      expect(created).toHaveLength(1);
+      expect((created[0] as any).metadata.response.body.data.hint).toEqual(expect.any(String));
+      expect(JSON.stringify(logged)).not.toContain(another.slice(KEY_PREFIX.length, KEY_PREFIX.length + 16));
+    } finally {
+      app.auditManager.setLogger(undefined as any);
+    }
+  });
+
   it("keeps the owner's hidden fields (password hash, reset token) out of the cache and the request", async () => {
     const owner = await app.db.getRepository('users').findOne({ filter: { username: 'todos' } });
     await owner.update({ password: 'a-password-1', resetToken: 'a-reset-token' });
