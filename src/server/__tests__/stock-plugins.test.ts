@@ -1,6 +1,7 @@
 import { createMockServer, type MockServer } from '@nocobase/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_NAME } from '../../constants';
+import { createKey, createUser, SNIPPET, withKey } from './helpers';
 import PluginKeywardServer from '../plugin';
 import { decisionFor } from '../restrictions/signed-in-actions';
 
@@ -41,5 +42,43 @@ describe('with the plugins a stock NocoBase enables', () => {
       }
     }
     expect(undecided).toEqual([]);
+  });
+
+  describe('a key whose role grants nothing', () => {
+    let key: string;
+
+    beforeAll(async () => {
+      await app.db.getRepository('roles').create({ values: { name: 'minimal', snippets: [SNIPPET] } });
+      const owner = await createUser(app, 'minimal-owner', ['minimal']);
+      ({ key } = await createKey(app, owner, { role: { name: 'minimal' } }, 'minimal'));
+      await app.db.getRepository('aiConversations').create({ values: { title: "root's plan", userId: 1 } });
+      await app.db.getRepository('aiWorkflowTasks').create({
+        values: { workflowTitle: 'payroll', nodeTitle: 'approve', status: 'pending', users: [1] },
+      });
+    });
+
+    it("reads and changes nobody's AI conversations or tasks through the host's generic actions", async () => {
+      const get = (url: string) => withKey(app, key).get(url);
+      const post = (url: string, body: object = {}) => withKey(app, key).post(url).send(body);
+      const attempts = [
+        await get('/api/aiConversations:get?appends[]=user'),
+        await post('/api/aiConversations:export', { columns: [{ dataIndex: ['title'] }] }),
+        await get('/api/aiWorkflowTasks:get?appends[]=users'),
+        await post(`/api/aiWorkflowTasks:update?filter=${encodeURIComponent('{"workflowTitle":"payroll"}')}`, { status: 'done' }),
+        await post(`/api/aiWorkflowTasks:destroy?filter=${encodeURIComponent('{"workflowTitle":"payroll"}')}`),
+        await get('/api/workflowManualTasks:get?filterByTk=1'),
+      ];
+      expect(attempts.map((res) => res.status)).toEqual([403, 403, 403, 403, 403, 403]);
+      expect(JSON.stringify(attempts.map((res) => res.body))).not.toContain("root's plan");
+      const task = await app.db.getRepository('aiWorkflowTasks').findOne({ filter: { workflowTitle: 'payroll' } });
+      expect(task?.get('status')).toBe('pending');
+    });
+
+    it("still calls the resources' own actions, scoped to its owner", async () => {
+      const res = await withKey(app, key).get('/api/aiConversations:list');
+      expect(res.status).toBe(200);
+      expect(JSON.stringify(res.body)).not.toContain("root's plan");
+      expect((await withKey(app, key).get('/api/aiWorkflowTasks:list')).status).toBe(200);
+    });
   });
 });

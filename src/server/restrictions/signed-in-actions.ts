@@ -7,6 +7,9 @@
  * Deny by default: an action the host allows this way that is missing here (a plugin added
  * later, a new version) is refused to keys until someone decides on it. Keys are
  * `resource:action` as the host registers them; `*` stands for any resource or any action.
+ * A `resource:*` row covers only the actions the resource defines itself: a resource also
+ * answers the host's generic actions (get, export, update, destroy, …), which know nothing of
+ * whose rows they serve, and an allowance of `*` lets them past the ACL for anybody.
  */
 export const SIGNED_IN_ACTIONS: Readonly<Record<string, { key: boolean; reason: string }>> = {
   // Sign-in, sessions, credentials (plugin-auth)
@@ -112,18 +115,18 @@ export const SIGNED_IN_ACTIONS: Readonly<Record<string, { key: boolean; reason: 
   'userWorkflowTasks:listMine': { key: true, reason: "the owner's workflow tasks" },
   'userWorkflowTaskStats:listMine': { key: true, reason: "the owner's workflow tasks" },
   'workflowManualTasks:listMine': { key: true, reason: 'tasks assigned to the owner' },
-  'workflowManualTasks:get': { key: true, reason: 'tasks assigned to the owner' },
+  'workflowManualTasks:get': { key: false, reason: "the host's generic get: any user's task, by id" },
   'workflowManualTasks:submit': { key: true, reason: 'tasks assigned to the owner' },
   'workflowCcTasks:*': { key: true, reason: "the owner's workflow copies" },
-  'workflows:trigger': { key: true, reason: 'runs a custom-action workflow, as a button does' },
+  'workflows:trigger': { key: false, reason: 'runs any global custom-action workflow with any values, without the role' },
   'charts:queryData': { key: true, reason: "chart queries, checked against the key's role" },
   'mcp:*': { key: true, reason: 'each tool call re-enters the app with the same key and is checked again' },
   // AI (plugin-ai): the owner's own conversations, run under the key's role
-  'aiConversations:*': { key: true, reason: "the owner's own AI conversations" },
-  'aiWorkflowTasks:*': { key: true, reason: 'AI tasks assigned to the owner' },
+  'aiConversations:*': { key: true, reason: "the owner's own AI conversations (the resource's own actions, each scoped to the owner)" },
+  'aiWorkflowTasks:*': { key: true, reason: "AI tasks assigned to the owner (the resource's own actions, each scoped to the owner)" },
   'aiContextDatasources:get': { key: true, reason: "AI context, checked against the key's role" },
   'aiContextDatasources:list': { key: true, reason: "AI context, checked against the key's role" },
-  'aiContextDatasources:preview': { key: true, reason: "AI context, checked against the key's role" },
+  'aiContextDatasources:preview': { key: false, reason: 'reads a table past the role wherever any signed-in user may list it' },
   'aiFiles:create': { key: true, reason: 'uploads a file for a conversation' },
   'aiSettings:publicGet': { key: true, reason: 'metadata' },
   'ai:listAllEnabledModels': { key: true, reason: 'metadata' },
@@ -132,12 +135,15 @@ export const SIGNED_IN_ACTIONS: Readonly<Record<string, { key: boolean; reason: 
   'aiSkills:list': { key: true, reason: 'metadata' },
 };
 
-/** The row that decides an action: the exact action first, then the wildcards. */
-export function decisionFor(resourceName: string, actionName: string) {
-  const name = [`${resourceName}:${actionName}`, `${resourceName}:*`, `*:${actionName}`].find((candidate) =>
-    Object.prototype.hasOwnProperty.call(SIGNED_IN_ACTIONS, candidate),
-  );
+/**
+ * The row that decides an action: the exact action first, then the resource's wildcard (only
+ * for an action the resource defines itself, `ownAction`), then the action's.
+ */
+export function decisionFor(resourceName: string, actionName: string, ownAction = true) {
+  const candidates = [`${resourceName}:${actionName}`, ...(ownAction ? [`${resourceName}:*`] : []), `*:${actionName}`];
+  const name = candidates.find((candidate) => Object.prototype.hasOwnProperty.call(SIGNED_IN_ACTIONS, candidate));
   return name === undefined ? undefined : SIGNED_IN_ACTIONS[name];
 }
 
-export const keyMayCall = (resourceName: string, actionName: string) => decisionFor(resourceName, actionName)?.key === true;
+export const keyMayCall = (resourceName: string, actionName: string, ownAction: boolean) =>
+  decisionFor(resourceName, actionName, ownAction)?.key === true;
