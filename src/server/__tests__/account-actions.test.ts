@@ -74,6 +74,38 @@ describe('account actions with a key', () => {
     expect(upload.body.data.createdById).toBe(user.id);
   });
 
+  describe('a key whose role is root', () => {
+    let rootKey: string;
+
+    beforeAll(async () => {
+      const root = await app.db.getRepository('users').findOne({ filter: { id: 1 } });
+      ({ key: rootKey } = await createKey(app, root, { role: { name: 'root' } }, 'root'));
+    });
+
+    it('reads no one-time code, verifier, session or revoked token, nor a password hash, by any path', async () => {
+      const get = (url: string) => withKey(app, rootKey).get(url);
+      const json = (value: unknown) => encodeURIComponent(JSON.stringify(value));
+      const attempts: Array<[string, Promise<{ status: number; body: any }>]> = [
+        ['verifications', get('/api/verifications:list')],
+        ['otpRecords', get('/api/otpRecords:list')],
+        ['usersVerifiers', get('/api/usersVerifiers:list')],
+        ['issuedTokens', get('/api/issuedTokens:list')],
+        ['tokenBlacklist', get('/api/tokenBlacklist:list')],
+        ['usersAuthenticators', get('/api/usersAuthenticators:list')],
+        ['a password behind an association', get(`/api/roles:list?filter=${json({ 'users.password': { $startsWith: '$' } })}`)],
+        ['a filter on a password', get(`/api/users:list?filter=${json({ password: { $ne: null } })}`)],
+        ['fields', get('/api/users:list?fields=id,password')],
+        ['a chart of password hashes', withKey(app, rootKey).post('/api/charts:queryData').send({ collection: 'users', dimensions: [{ field: ['password'] }] })],
+        ['a chart of tokens', withKey(app, rootKey).post('/api/charts:queryData').send({ collection: 'tokenBlacklist', dimensions: [{ field: ['token'] }] })],
+      ];
+      for (const [what, request] of attempts) {
+        refused(await request, what);
+      }
+      expect((await get('/api/users:list?appends[]=roles')).status).toBe(200);
+      expect((await get(`/api/users:list?filter=${json({ 'roles.name': 'root' })}`)).status).toBe(200);
+    });
+  });
+
   describe('a key whose role is admin', () => {
     let boss: any;
     let bossKey: string;

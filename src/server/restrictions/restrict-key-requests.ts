@@ -5,6 +5,7 @@ import { isAccountCollection } from './account-collections';
 import { isReadAction } from './read-actions';
 import { keyMayCall } from './signed-in-actions';
 import { CONFIGURATION_READS } from './configuration';
+import { readsSecrets } from './secret-reads';
 
 interface HostAllowances {
   skipActions: Map<string, Map<string, unknown>>;
@@ -200,6 +201,9 @@ export function restrictKeyRequests(isConfiguration: (path: string) => boolean) 
       throwKeywardError(ctx, refusals.configurationRefused());
     }
     if (main) {
+      if (readsSecrets(ctx)) {
+        throwKeywardError(ctx, refusals.accountActionRefused());
+      }
       const refusal = refusedWrite(ctx, isConfiguration);
       if (refusal) {
         throwKeywardError(ctx, refusal);

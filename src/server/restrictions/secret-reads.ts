@@ -1,0 +1,92 @@
+import type { Context } from '@nocobase/actions';
+import { keyMayRead } from './account-collections';
+
+interface FieldLike {
+  target?: string;
+  options?: { hidden?: boolean };
+}
+
+interface CollectionLike {
+  getField(name: string): FieldLike | undefined;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Every field path a filter names: dotted (`roles.name`) or nested (`{ roles: { name } }`). */
+function filterPaths(filter: unknown, prefix: string[] = [], depth = 0): string[][] {
+  if (!isObject(filter) || depth > 16) {
+    return [];
+  }
+  return Object.entries(filter).flatMap(([name, value]) => {
+    if (name === '$and' || name === '$or') {
+      return [value].flat().flatMap((branch) => filterPaths(branch, prefix, depth + 1));
+    }
+    if (name.startsWith('$')) {
+      return [];
+    }
+    const path = [...prefix, ...name.split('.')];
+    return [path, ...filterPaths(value, path, depth + 1)];
+  });
+}
+
+/** `appends`, `fields`, `sort` as the host takes them: arrays, or comma-separated text. */
+const listed = (value: unknown): string[][] =>
+  [value]
+    .flat()
+    .flatMap((item) => (typeof item === 'string' ? item.split(',') : []))
+    .map((item) => item.trim().replace(/^-/, ''))
+    .filter(Boolean)
+    .map((item) => item.split('.'));
+
+/** A chart query's fields: `['createdBy', 'email']` or `'title'`. */
+const chartFields = (items: unknown): string[][] =>
+  [items].flat().flatMap((item) => {
+    const field = isObject(item) ? item.field : undefined;
+    return Array.isArray(field) ? [field.map(String)] : typeof field === 'string' ? [field.split('.')] : [];
+  });
+
+/** Whether a path from the collection reaches a collection a key may not read, or a hidden field. */
+function reachesSecret(ctx: Context, start: string, path: string[]): boolean {
+  let collection = ctx.db?.getCollection(start) as CollectionLike | undefined;
+  for (const name of path) {
+    const field = collection?.getField(name);
+    if (!field) {
+      return false;
+    }
+    if (field.options?.hidden) {
+      return true;
+    }
+    if (!field.target) {
+      return false;
+    }
+    if (!keyMayRead(field.target)) {
+      return true;
+    }
+    collection = ctx.db.getCollection(field.target) as CollectionLike | undefined;
+  }
+  return false;
+}
+
+/**
+ * Whether a request made with a key would read a collection a key may not read (see
+ * account-collections), or a hidden field (a password hash), however it names it: the
+ * resource, an association's path, `appends`, `fields`, `sort`, a filter (which answers through
+ * what it matches), or a chart query's collection and fields. Main data source only: the
+ * collections are the host's own.
+ */
+export function readsSecrets(ctx: Context): boolean {
+  const { resourceName, actionName, params } = ctx.action;
+  const [source, association] = resourceName.split('.');
+  const chart = resourceName === 'charts' && actionName === 'queryData';
+  const values = (isObject(params.values) ? params.values : {}) as Record<string, unknown>;
+  const start = chart ? String(values.collection ?? '') : source;
+  if (!keyMayRead(start)) {
+    return true;
+  }
+  const base = association ? [association] : [];
+  const paths = chart
+    ? [...chartFields(values.measures), ...chartFields(values.dimensions), ...chartFields(values.orders), ...filterPaths(values.filter)]
+    : [...listed(params.appends), ...listed(params.fields), ...listed(params.sort), ...filterPaths(params.filter)];
+  return [base, ...paths.map((path) => [...base, ...path])].some((path) => path.length && reachesSecret(ctx, start, path));
+}
