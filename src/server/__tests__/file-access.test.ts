@@ -97,6 +97,23 @@ describe('files with a key', () => {
     expect((await getFile(ownKey, fileId)).status).toBe(404);
   });
 
+  it('gets a local file under /storage/uploads only where its role may view the row naming it', async () => {
+    const rows = await app.db.getRepository('attachments').find({ filter: { id: [fileId, ownFileId] } });
+    const url = (id: number) => {
+      const row = rows.find((item: { get: (name: string) => unknown }) => item.get('id') === id);
+      const folder = String(row.get('path') ?? '');
+      return `/storage/uploads/${folder ? `${folder}/` : ''}${row.get('filename')}`;
+    };
+    expect((await withKey(app, key).get(url(fileId))).status).toBe(404);
+    const viewed = await withKey(app, viewerKey).get(url(fileId));
+    expect(viewed.status).toBe(200);
+    expect(viewed.text ?? viewed.body.toString()).toContain('the payroll');
+    expect((await withKey(app, ownKey).get(url(ownFileId))).status).toBe(200);
+    expect((await withKey(app, ownKey).get(url(fileId))).status).toBe(404);
+    expect((await withKey(app, viewerKey).get('/storage/uploads/no-such-file.txt')).status).toBe(404);
+    expect((await withKey(app, viewerKey).get('/api/auth:checkLegacyFileAccess')).status).toBe(403);
+  });
+
   it('takes one id, not a filter that also matches a file of its scope', async () => {
     for (const query of [
       `filterByTk[]=${fileId}&filterByTk[]=${ownFileId}`,

@@ -22,7 +22,7 @@ export const SIGNED_IN_ACTIONS: Readonly<Record<string, { key: boolean; reason: 
   'auth:lostPassword': { key: false, reason: 'starts a password reset' },
   'auth:resetPassword': { key: false, reason: 'sets a password' },
   'auth:checkResetToken': { key: false, reason: 'part of a password reset' },
-  'auth:checkLegacyFileAccess': { key: true, reason: 'gate for downloading an uploaded file' },
+  'auth:checkLegacyFileAccess': { key: true, reason: 'gate for downloading an uploaded file: a key, only a file whose row its role may view' },
   'authenticators:publicList': { key: true, reason: 'public sign-in page metadata' },
   // The account itself (plugin-users, plugin-acl, theme-editor, ai)
   'users:updateProfile': { key: false, reason: "changes the owner's email, phone, username" },
