@@ -96,6 +96,11 @@ describe('account actions with a key', () => {
         ['a filter on a password', get(`/api/users:list?filter=${json({ password: { $ne: null } })}`)],
         ['fields', get('/api/users:list?fields=id,password')],
         ['a chart of password hashes', withKey(app, rootKey).post('/api/charts:queryData').send({ collection: 'users', dimensions: [{ field: ['password'] }] })],
+        ['a filter under $not', get(`/api/users:list?filter=${json({ $not: { password: { $notLike: '6%' } } })}`)],
+        ['a filter under $and as an object', get(`/api/users:list?filter=${json({ $and: { 0: { password: { $like: '6%' } } } })}`)],
+        ['a filterByTk object', get('/api/users:get?filterByTk[password][$ne]=1')],
+        ['a chart field with a leading dot', withKey(app, rootKey).post('/api/charts:queryData').send({ collection: 'users', mode: 'sql', dimensions: [{ field: '.password' }, { field: 'id' }] })],
+        ['a chart field through an association', withKey(app, rootKey).post('/api/charts:queryData').send({ collection: 'roles', mode: 'sql', dimensions: [{ field: 'users..password' }] })],
         ['a chart of tokens', withKey(app, rootKey).post('/api/charts:queryData').send({ collection: 'tokenBlacklist', dimensions: [{ field: ['token'] }] })],
       ];
       for (const [what, request] of attempts) {

@@ -13,20 +13,25 @@ interface CollectionLike {
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** Every field path a filter names: dotted (`roles.name`) or nested (`{ roles: { name } }`). */
+/** A field path's names as the host reads them: dotted text, empty parts dropped. */
+const names = (parts: unknown[]): string[] => parts.flatMap((part) => String(part).split('.')).filter(Boolean);
+
+/**
+ * Every field path a filter names, read as the host's filter parser reads it: flattened to
+ * dotted keys, with operators (`$not`, `$and`, `$like`, …) and array or object indexes (`$and`
+ * given as `{ "0": … }`) dropped, whatever they nest.
+ */
 function filterPaths(filter: unknown, prefix: string[] = [], depth = 0): string[][] {
-  if (!isObject(filter) || depth > 16) {
-    return [];
+  if (typeof filter !== 'object' || filter === null || depth > 32) {
+    return prefix.length ? [prefix] : [];
   }
-  return Object.entries(filter).flatMap(([name, value]) => {
-    if (name === '$and' || name === '$or') {
-      return [value].flat().flatMap((branch) => filterPaths(branch, prefix, depth + 1));
-    }
-    if (name.startsWith('$')) {
-      return [];
-    }
-    const path = [...prefix, ...name.split('.')];
-    return [path, ...filterPaths(value, path, depth + 1)];
+  const entries = Object.entries(filter);
+  if (!entries.length) {
+    return prefix.length ? [prefix] : [];
+  }
+  return entries.flatMap(([key, value]) => {
+    const path = [...prefix, ...names([key]).filter((part) => !part.startsWith('$') && !/^\d+$/.test(part))];
+    return filterPaths(value, path, depth + 1);
   });
 }
 
@@ -35,15 +40,13 @@ const listed = (value: unknown): string[][] =>
   [value]
     .flat()
     .flatMap((item) => (typeof item === 'string' ? item.split(',') : []))
-    .map((item) => item.trim().replace(/^-/, ''))
-    .filter(Boolean)
-    .map((item) => item.split('.'));
+    .map((item) => names([item.trim().replace(/^-/, '')]));
 
-/** A chart query's fields: `['createdBy', 'email']` or `'title'`. */
+/** A chart query's fields: `['createdBy', 'email']`, `'createdBy.email'` or `'.password'`. */
 const chartFields = (items: unknown): string[][] =>
   [items].flat().flatMap((item) => {
     const field = isObject(item) ? item.field : undefined;
-    return Array.isArray(field) ? [field.map(String)] : typeof field === 'string' ? [field.split('.')] : [];
+    return Array.isArray(field) || typeof field === 'string' ? [names([field].flat())] : [];
   });
 
 /** Whether a path from the collection reaches a collection a key may not read, or a hidden field. */
@@ -71,8 +74,8 @@ function reachesSecret(ctx: Context, start: string, path: string[]): boolean {
 /**
  * Whether a request made with a key would read a collection a key may not read (see
  * account-collections), or a hidden field (a password hash), however it names it: the
- * resource, an association's path, `appends`, `fields`, `sort`, a filter (which answers through
- * what it matches), or a chart query's collection and fields. Main data source only: the
+ * resource, an association's path, `appends`, `fields`, `sort`, a filter or a `filterByTk`
+ * object (which answer through what they match), or a chart query's collection and fields. Main data source only: the
  * collections are the host's own.
  */
 export function readsSecrets(ctx: Context): boolean {
@@ -87,6 +90,6 @@ export function readsSecrets(ctx: Context): boolean {
   const base = association ? [association] : [];
   const paths = chart
     ? [...chartFields(values.measures), ...chartFields(values.dimensions), ...chartFields(values.orders), ...filterPaths(values.filter)]
-    : [...listed(params.appends), ...listed(params.fields), ...listed(params.sort), ...filterPaths(params.filter)];
+    : [...listed(params.appends), ...listed(params.fields), ...listed(params.sort), ...filterPaths(params.filter), ...filterPaths(isObject(params.filterByTk) ? params.filterByTk : undefined)];
   return [base, ...paths.map((path) => [...base, ...path])].some((path) => path.length && reachesSecret(ctx, start, path));
 }
