@@ -111,7 +111,33 @@ describe('files with a key', () => {
     expect((await withKey(app, ownKey).get(url(ownFileId))).status).toBe(200);
     expect((await withKey(app, ownKey).get(url(fileId))).status).toBe(404);
     expect((await withKey(app, viewerKey).get('/storage/uploads/no-such-file.txt')).status).toBe(404);
-    expect((await withKey(app, viewerKey).get('/api/auth:checkLegacyFileAccess')).status).toBe(403);
+    expect((await withKey(app, viewerKey).get('/api/auth:checkLegacyFileAccess')).status).toBe(404);
+  });
+
+  it('gets no file by a row it adds naming it, another folder or a path that leaves the folder', async () => {
+    const [theirs, mine] = await Promise.all(
+      [fileId, ownFileId].map((id) => app.db.getRepository('attachments').findOne({ filterByTk: id })),
+    );
+    const json = { filename: theirs.get('filename'), path: theirs.get('path') ?? '', storageId: theirs.get('storageId') };
+    const added = await withKey(app, ownKey).post('/api/attachments:create').send(json);
+    expect(added.status).toBe(400);
+    expect(added.body.errors[0].code).toBe(ErrorCode.BAD_INPUT);
+    // Even a row of the owner's that names the file (as a session may add): the file's own row
+    // is not the key's to view.
+    const owner = await app.db.getRepository('users').findOne({ filter: { username: 'owner' } });
+    await app.db.getRepository('attachments').create({ values: { ...json, title: 'mine now', createdById: owner.get('id') } });
+    const mineName = mine.get('filename');
+    for (const url of [
+      `/storage/uploads/${theirs.get('filename')}`,
+      `/storage/uploads/elsewhere/${mineName}`,
+      `/storage/uploads/..%2Fuploads%2F${mineName}`,
+      `/storage/uploads/x/..%2F..%2Fuploads%2F${mineName}`,
+      `/storage/uploads/x/../${mineName}`,
+      `/storage/uploads/%2e%2e/uploads/${mineName}`,
+    ]) {
+      expect((await withKey(app, ownKey).get(url)).status, url).toBe(404);
+    }
+    expect((await withKey(app, ownKey).get(`/storage/uploads/${mineName}`)).status).toBe(200);
   });
 
   it('takes one id, not a filter that also matches a file of its scope', async () => {

@@ -49,25 +49,38 @@ async function guardGetFile(ctx: Context, acl: ACL, next: Next) {
   await next();
 }
 
+/** The file's path under local storage's uploads, as the host serves it; undefined for any other shape. */
+function uploadPath(ctx: Context): string | undefined {
+  // As sent: a URL parser would resolve `x/../` before the checks below see it.
+  const raw = ctx.originalUrl.split(/[?#]/)[0];
+  const at = raw.indexOf(UPLOADS);
+  // An escaped slash or backslash would name another folder once the host decodes it.
+  if (at === -1 || /%2f|%5c|\\/i.test(raw)) {
+    return undefined;
+  }
+  try {
+    const parts = raw.slice(at + UPLOADS.length).split('/').map(decodeURIComponent);
+    return parts.every((part) => part !== '' && part !== '.' && part !== '..') ? parts.join('/') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Local storage's `/storage/uploads/<path>`: the host asks `auth:checkLegacyFileAccess`, which
- * lets any signed-in user have any file on disk. A key gets a file only when a row of a file
- * collection names it and its role may view that row; a file no row names (or the bare check,
- * which a proxy in front asks about a path the app never sees) is not a key's.
+ * lets any signed-in user have any file under the storage folder. A key gets a file only when
+ * rows of file collections name exactly that path and its role may view every one of them (a
+ * row a key adds naming someone else's file does not make it the key's); a file no row names,
+ * a path that leaves its folder, and the bare check (which a proxy in front asks about a path
+ * the app never sees) are not a key's.
  */
 async function guardUploads(ctx: Context, acl: ACL, next: Next) {
-  let path: string;
-  try {
-    path = decodeURIComponent(new URL(ctx.originalUrl, 'http://app').pathname);
-  } catch {
+  const path = uploadPath(ctx);
+  const filename = path?.split('/').pop();
+  if (!path || !filename) {
     return ctx.throw(404);
   }
-  const at = path.indexOf(UPLOADS);
-  const relative = at === -1 ? '' : path.slice(at + UPLOADS.length);
-  const filename = relative.split('/').pop();
-  if (!filename) {
-    return ctx.throw(403, 'No permissions');
-  }
+  let named = 0;
   for (const collection of ctx.db.collections.values()) {
     if (collection.name !== ATTACHMENTS && collection.options.template !== 'file') {
       continue;
@@ -75,12 +88,30 @@ async function guardUploads(ctx: Context, acl: ACL, next: Next) {
     const rows: Row[] = await ctx.db.getRepository(collection.name).find({ filter: { filename }, fields: ['id', 'path'] });
     for (const row of rows) {
       const folder = String(row.get('path') ?? '').replace(/^\/+|\/+$/g, '');
-      if (relative.endsWith(folder ? `${folder}/${filename}` : filename) && (await viewable(ctx, acl, collection.name, row.get('id')))) {
-        return next();
+      if (path !== (folder ? `${folder}/${filename}` : filename)) {
+        continue;
+      }
+      named++;
+      if (!(await viewable(ctx, acl, collection.name, row.get('id')))) {
+        return ctx.throw(404);
       }
     }
   }
-  return ctx.throw(404);
+  return named ? next() : ctx.throw(404);
+}
+
+/**
+ * A key adds a file row only with the file itself (multipart): the file manager also takes a
+ * row that names a file already stored (`filename`, `path`, a storage), which would make
+ * someone else's file look like the key's.
+ */
+function guardFileRows(ctx: Context, next: Next) {
+  const collection = ctx.dataSource?.collectionManager?.getCollection(ctx.action.resourceName);
+  const isFile = collection?.name === ATTACHMENTS || collection?.options?.template === 'file';
+  if (isFile && !ctx.request?.is?.('multipart/*')) {
+    throwKeywardError(ctx, refusals.badInput('With an API key, a file is added by uploading it as multipart/form-data.'));
+  }
+  return next();
 }
 
 /**
@@ -99,6 +130,9 @@ export function guardKeyFileAccess(acl: ACL) {
     }
     if (resourceName === 'auth' && actionName === 'checkLegacyFileAccess') {
       return guardUploads(ctx, acl, next);
+    }
+    if (actionName === 'create' || actionName === 'upload') {
+      return guardFileRows(ctx, next);
     }
     return next();
   };

@@ -100,7 +100,7 @@ export const SIGNED_IN_ACTIONS: Readonly<Record<string, { key: boolean; reason: 
   'flowModelTemplateUsages:*': { key: false, reason: 'other actions write UI configuration for everyone' },
   // Files
   'attachments:upload': { key: true, reason: 'uploads an attachment, owned by the owner' },
-  'attachments:create': { key: true, reason: 'uploads an attachment, owned by the owner' },
+  'attachments:create': { key: true, reason: 'uploads an attachment (the file itself), owned by the owner' },
   'storages:getBasicInfo': { key: true, reason: 'where uploads go; no secrets' },
   'storages:check': { key: true, reason: 'where uploads go; no secrets' },
   'vditor:check': { key: true, reason: 'where uploads go; no secrets' },
