@@ -101,20 +101,6 @@ async function guardUploads(ctx: Context, acl: ACL, next: Next) {
 }
 
 /**
- * A key adds a file row only with the file itself (multipart): the file manager also takes a
- * row that names a file already stored (`filename`, `path`, a storage), which would make
- * someone else's file look like the key's.
- */
-function guardFileRows(ctx: Context, next: Next) {
-  const collection = ctx.dataSource?.collectionManager?.getCollection(ctx.action.resourceName);
-  const isFile = collection?.name === ATTACHMENTS || collection?.options?.template === 'file';
-  if (isFile && !ctx.request?.is?.('multipart/*')) {
-    throwKeywardError(ctx, refusals.badInput('With an API key, a file is added by uploading it as multipart/form-data.'));
-  }
-  return next();
-}
-
-/**
  * ACL hook, on every data source (the file manager serves a collection named `attachments` on
  * each): the file actions the host lets any signed-in user past the role, for a key, only as
  * far as its role may view the file's row.
@@ -130,9 +116,6 @@ export function guardKeyFileAccess(acl: ACL) {
     }
     if (resourceName === 'auth' && actionName === 'checkLegacyFileAccess') {
       return guardUploads(ctx, acl, next);
-    }
-    if (actionName === 'create' || actionName === 'upload') {
-      return guardFileRows(ctx, next);
     }
     return next();
   };

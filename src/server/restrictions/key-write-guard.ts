@@ -3,7 +3,12 @@ import { refusals } from '../errors';
 import { isAccountCollection } from './account-collections';
 
 type Row = { constructor: { name: string } };
-type Options = { model?: { name: string }; context?: { state?: { apiKey?: unknown } } };
+type Options = {
+  model?: { name: string };
+  context?: { state?: { apiKey?: unknown }; request?: { is?(type: string): string | false | null } };
+};
+
+const CREATES = new Set(['beforeCreate', 'beforeBulkCreate']);
 
 /** The instance hooks get (row, options), bulk creates (rows, options), bulk updates and destroys (options). */
 const EVENTS = ['beforeCreate', 'beforeUpdate', 'beforeDestroy', 'beforeBulkCreate', 'beforeBulkUpdate', 'beforeBulkDestroy'];
@@ -21,6 +26,8 @@ function written(args: unknown[]): { collection?: string; options?: Options } {
  * host passes the request along as `context`, nested association writes included) never lands
  * in an account collection or a collection a configuration permission covers. The request
  * checks refuse such writes by name; this catches the ones reached through association values.
+ * A file row is created with a key only by uploading the file (multipart): the file manager
+ * also takes a row that names a file already stored, which would hand the key someone else's.
  */
 export function guardKeyWrites(db: Database, isConfiguration: (path: string) => boolean) {
   for (const event of EVENTS) {
@@ -34,6 +41,10 @@ export function guardKeyWrites(db: Database, isConfiguration: (path: string) => 
       }
       if (isConfiguration(`${collection}:update`)) {
         throw refusals.configurationRefused();
+      }
+      const template = db.getCollection(collection)?.options?.template;
+      if (CREATES.has(event) && (collection === 'attachments' || template === 'file') && !options.context.request?.is?.('multipart/*')) {
+        throw refusals.badInput('With an API key, a file is added by uploading it as multipart/form-data.');
       }
     });
   }
