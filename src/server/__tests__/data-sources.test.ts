@@ -1,13 +1,6 @@
-import { CollectionManager, DataSource } from '@nocobase/data-source-manager';
 import type { MockServer } from '@nocobase/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, createKey, createUser, setUpTodos, TODOS_ROLE, withKey } from './helpers';
-
-class OtherSource extends DataSource {
-  createCollectionManager(options: any) {
-    return new CollectionManager(options);
-  }
-}
+import { createApp, createKey, createUser, OtherSource, setUpTodos, TODOS_ROLE, withKey } from './helpers';
 
 /** Hole 7: the key's role is pinned on every data source, not only the main one. */
 describe('a key on another data source', () => {

@@ -1,14 +1,7 @@
-import { CollectionManager, DataSource } from '@nocobase/data-source-manager';
 import type { MockServer } from '@nocobase/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../constants';
-import { createApp, createKey, createUser, setUpTodos, SNIPPET, withKey } from './helpers';
-
-class OtherSource extends DataSource {
-  createCollectionManager(options: any) {
-    return new CollectionManager(options);
-  }
-}
+import { createApp, createKey, createUser, OtherSource, setUpTodos, SNIPPET, withKey } from './helpers';
 
 /**
  * The file manager hands any signed-in user any `attachments` file by id (`getFile`), whatever

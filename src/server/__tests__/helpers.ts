@@ -1,3 +1,4 @@
+import { CollectionManager, DataSource } from '@nocobase/data-source-manager';
 import type { PluginConfiguration } from '@nocobase/server';
 import { createMockCluster, createMockServer, type MockServer, type MockServerOptions } from '@nocobase/test';
 import { join } from 'node:path';
@@ -118,4 +119,11 @@ export function withHeaders(app: MockServer, headers: Record<string, string> = {
 /** A request with nothing but the key (and any extra headers), as curl or a script sends it. */
 export function withKey(app: MockServer, key: string, headers: Record<string, string> = {}) {
   return withHeaders(app, { Authorization: `Bearer ${key}`, ...headers });
+}
+
+/** A data source of another kind than the main one, as the data source manager plugin adds them. */
+export class OtherSource extends DataSource {
+  createCollectionManager(options: any) {
+    return new CollectionManager(options);
+  }
 }
