@@ -111,6 +111,26 @@ describe('account actions with a key', () => {
     });
   });
 
+  it("reads not even its owner's password hash through a filter's {{ $user }} variable", async () => {
+    const json = (value: unknown) => encodeURIComponent(JSON.stringify(value));
+    for (const filter of [
+      { createdAt: { $dateOn: '{{$user.password}}' } },
+      { title: { $lte: '{{ $user.password }}' } },
+      { $or: [{ title: { $gt: '{{$user.resetToken}}' } }] },
+    ]) {
+      const res = await withKey(app, key).get(`/api/todos:list?filter=${json(filter)}`);
+      refused(res, JSON.stringify(filter));
+      expect(JSON.stringify(res.body)).not.toMatch(/[0-9a-f]{32}/);
+    }
+    expect((await withKey(app, key).get(`/api/todos:list?filter=${json({ createdById: '{{$user.id}}' })}`)).status).toBe(200);
+  });
+
+  it('takes field lists as names only', async () => {
+    const res = await withKey(app, key).get('/api/todos:list?sort[a]=title');
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].code).toBe(ErrorCode.BAD_INPUT);
+  });
+
   describe('a key whose role is admin', () => {
     let boss: any;
     let bossKey: string;

@@ -5,7 +5,7 @@ import { isAccountCollection } from './account-collections';
 import { isReadAction } from './read-actions';
 import { keyMayCall } from './signed-in-actions';
 import { CONFIGURATION_READS } from './configuration';
-import { readsSecrets } from './secret-reads';
+import { namesFieldsPlainly, readsSecrets } from './secret-reads';
 
 interface HostAllowances {
   skipActions: Map<string, Map<string, unknown>>;
@@ -201,6 +201,9 @@ export function restrictKeyRequests(isConfiguration: (path: string) => boolean) 
       throwKeywardError(ctx, refusals.configurationRefused());
     }
     if (main) {
+      if (!namesFieldsPlainly(ctx)) {
+        throwKeywardError(ctx, refusals.badInput('appends, fields, sort and except take field names.'));
+      }
       if (readsSecrets(ctx)) {
         throwKeywardError(ctx, refusals.accountActionRefused());
       }

@@ -35,6 +35,25 @@ function filterPaths(filter: unknown, prefix: string[] = [], depth = 0): string[
   });
 }
 
+/** A whole value that is a template, as the host's filter parser matches it: `{{ $user.password }}`. */
+const TEMPLATE = /^\s*\{\{([\s\S]*)\}\}\s*$/;
+
+/**
+ * The fields of the current user that a filter's values read through `{{ $user.<path> }}`: the
+ * host fills them in from the users table, hidden fields included, and a comparison or a
+ * date parse then answers with them.
+ */
+function userVariablePaths(value: unknown, depth = 0): string[][] {
+  if (typeof value === 'string') {
+    const key = TEMPLATE.exec(value)?.[1].trim();
+    return key?.startsWith('$user') ? [names([key.substring(6)])] : [];
+  }
+  if (typeof value !== 'object' || value === null || depth > 32) {
+    return [];
+  }
+  return Object.values(value).flatMap((item) => userVariablePaths(item, depth + 1));
+}
+
 /** `appends`, `fields`, `sort` as the host takes them: arrays, or comma-separated text. */
 const listed = (value: unknown): string[][] =>
   [value]
@@ -75,8 +94,9 @@ function reachesSecret(ctx: Context, start: string, path: string[]): boolean {
  * Whether a request made with a key would read a collection a key may not read (see
  * account-collections), or a hidden field (a password hash), however it names it: the
  * resource, an association's path, `appends`, `fields`, `sort`, a filter or a `filterByTk`
- * object (which answer through what they match), or a chart query's collection and fields. Main data source only: the
- * collections are the host's own.
+ * object (which answer through what they match, and whose `{{ $user.… }}` values the host
+ * fills in from the owner's row), or a chart query's collection, fields and filter. Main data
+ * source only: the collections are the host's own.
  */
 export function readsSecrets(ctx: Context): boolean {
   const { resourceName, actionName, params } = ctx.action;
@@ -88,8 +108,21 @@ export function readsSecrets(ctx: Context): boolean {
     return true;
   }
   const base = association ? [association] : [];
+  const filters = chart ? [values.filter] : [params.filter, isObject(params.filterByTk) ? params.filterByTk : undefined];
   const paths = chart
-    ? [...chartFields(values.measures), ...chartFields(values.dimensions), ...chartFields(values.orders), ...filterPaths(values.filter)]
-    : [...listed(params.appends), ...listed(params.fields), ...listed(params.sort), ...filterPaths(params.filter), ...filterPaths(isObject(params.filterByTk) ? params.filterByTk : undefined)];
-  return [base, ...paths.map((path) => [...base, ...path])].some((path) => path.length && reachesSecret(ctx, start, path));
+    ? [...chartFields(values.measures), ...chartFields(values.dimensions), ...chartFields(values.orders)]
+    : [...listed(params.appends), ...listed(params.fields), ...listed(params.sort)];
+  paths.push(...filters.flatMap((filter) => filterPaths(filter)));
+  return (
+    [base, ...paths.map((path) => [...base, ...path])].some((path) => path.length && reachesSecret(ctx, start, path)) ||
+    filters.flatMap((filter) => userVariablePaths(filter)).some((path) => path.length && reachesSecret(ctx, 'users', path))
+  );
+}
+
+/** `appends`, `fields`, `sort` and `except` name fields: text, or a list of it, never an object. */
+export function namesFieldsPlainly(ctx: Context): boolean {
+  const { params } = ctx.action;
+  return [params.appends, params.fields, params.sort, params.except].every(
+    (value) => value === undefined || typeof value === 'string' || (Array.isArray(value) && value.every((item) => typeof item === 'string')),
+  );
 }
