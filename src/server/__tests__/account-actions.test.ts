@@ -101,6 +101,7 @@ describe('account actions with a key', () => {
         ['a filterByTk object', get('/api/users:get?filterByTk[password][$ne]=1')],
         ['a chart field with a leading dot', withKey(app, rootKey).post('/api/charts:queryData').send({ collection: 'users', mode: 'sql', dimensions: [{ field: '.password' }, { field: 'id' }] })],
         ['a chart field through an association', withKey(app, rootKey).post('/api/charts:queryData').send({ collection: 'roles', mode: 'sql', dimensions: [{ field: 'users..password' }] })],
+        ['a generic query through an association', withKey(app, rootKey).post('/api/todos:query').send({ dimensions: [{ field: ['createdBy', 'password'] }] })],
         ['a chart of tokens', withKey(app, rootKey).post('/api/charts:queryData').send({ collection: 'tokenBlacklist', dimensions: [{ field: ['token'] }] })],
       ];
       for (const [what, request] of attempts) {

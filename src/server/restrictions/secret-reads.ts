@@ -61,7 +61,7 @@ const listed = (value: unknown): string[][] =>
     .flatMap((item) => (typeof item === 'string' ? item.split(',') : []))
     .map((item) => names([item.trim().replace(/^-/, '')]));
 
-/** A chart query's fields: `['createdBy', 'email']`, `'createdBy.email'` or `'.password'`. */
+/** A query's fields: `['createdBy', 'email']`, `'createdBy.email'` or `'.password'`. */
 const chartFields = (items: unknown): string[][] =>
   [items].flat().flatMap((item) => {
     const field = isObject(item) ? item.field : undefined;
@@ -95,21 +95,23 @@ function reachesSecret(ctx: Context, start: string, path: string[]): boolean {
  * account-collections), or a hidden field (a password hash), however it names it: the
  * resource, an association's path, `appends`, `fields`, `sort`, a filter or a `filterByTk`
  * object (which answer through what they match, and whose `{{ $user.… }}` values the host
- * fills in from the owner's row), or a chart query's collection, fields and filter. Main data
- * source only: the collections are the host's own.
+ * fills in from the owner's row), or a query's (a chart's, the generic `query`) collection,
+ * fields and filter. Main data source only: the collections are the host's own.
  */
 export function readsSecrets(ctx: Context): boolean {
   const { resourceName, actionName, params } = ctx.action;
   const [source, association] = resourceName.split('.');
+  // A chart's query names its collection; the generic `query` action queries its resource.
   const chart = resourceName === 'charts' && actionName === 'queryData';
+  const query = chart || actionName === 'query';
   const values = (isObject(params.values) ? params.values : {}) as Record<string, unknown>;
   const start = chart ? String(values.collection ?? '') : source;
   if (!keyMayRead(start)) {
     return true;
   }
   const base = association ? [association] : [];
-  const filters = chart ? [values.filter] : [params.filter, isObject(params.filterByTk) ? params.filterByTk : undefined];
-  const paths = chart
+  const filters = query ? [values.filter] : [params.filter, isObject(params.filterByTk) ? params.filterByTk : undefined];
+  const paths = query
     ? [...chartFields(values.measures), ...chartFields(values.dimensions), ...chartFields(values.orders)]
     : [...listed(params.appends), ...listed(params.fields), ...listed(params.sort)];
   paths.push(...filters.flatMap((filter) => filterPaths(filter)));
