@@ -7,12 +7,12 @@ const UPLOADS = '/storage/uploads/';
 
 type Row = { get(name: string): unknown };
 
-/** The row of a file collection with this id that the key's role may view, within its scope. */
-async function viewable(ctx: Context, acl: ACL, collection: string, id: unknown, repository = ctx.db.getRepository(collection)) {
-  const roles: string[] = ctx.state.currentRoles ?? [];
-  if (!acl.can({ roles, resource: collection, action: 'view' })) {
-    return undefined;
-  }
+/** Whether the key's role may view the collection at all. */
+const mayView = (ctx: Context, acl: ACL, collection: string) =>
+  Boolean(acl.can({ roles: ctx.state.currentRoles ?? [], resource: collection, action: 'view' }));
+
+/** The row with this id, if the key's role may view it within its scope (the role's filter merged in). */
+async function findViewable(ctx: Context, acl: ACL, collection: string, id: unknown, repository = ctx.db.getRepository(collection)) {
   const { mergedParams } = await acl.resolveActionParams(ctx, { resourceName: collection, actionName: 'view', params: { filter: { id } } });
   return ((await repository.findOne({ filter: mergedParams?.filter ?? { id }, fields: ['id'] })) ?? undefined) as Row | undefined;
 }
@@ -35,10 +35,10 @@ async function guardGetFile(ctx: Context, acl: ACL, next: Next) {
   if ((typeof id !== 'string' && typeof id !== 'number') || id === '') {
     throwKeywardError(ctx, refusals.badInput('getFile takes one file id as filterByTk.'));
   }
-  if (!acl.can({ roles: ctx.state.currentRoles ?? [], resource: ATTACHMENTS, action: 'view' })) {
+  if (!mayView(ctx, acl, ATTACHMENTS)) {
     return ctx.throw(403, 'No permissions');
   }
-  const file = await viewable(ctx, acl, ATTACHMENTS, id, ctx.getCurrentRepository());
+  const file = await findViewable(ctx, acl, ATTACHMENTS, id, ctx.getCurrentRepository());
   if (!file) {
     return ctx.throw(404);
   }
@@ -92,7 +92,7 @@ async function guardUploads(ctx: Context, acl: ACL, next: Next) {
         continue;
       }
       named++;
-      if (!(await viewable(ctx, acl, collection.name, row.get('id')))) {
+      if (!mayView(ctx, acl, collection.name) || !(await findViewable(ctx, acl, collection.name, row.get('id')))) {
         return ctx.throw(404);
       }
     }

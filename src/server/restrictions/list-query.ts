@@ -2,6 +2,7 @@ import type { Context, Next } from '@nocobase/actions';
 import { COLLECTION } from '../../constants';
 import { refusals, throwKeywardError } from '../errors';
 import { isRecordId } from '../record-id';
+import { isObject } from '../is-object';
 
 type ColumnType = 'integer' | 'string' | 'boolean' | 'date';
 
@@ -78,9 +79,6 @@ export interface ListQuery {
 
 const isPlain = (value: unknown): value is Plain =>
   value === null || ['string', 'number', 'boolean'].includes(typeof value);
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function column(name: string, what: string): string {
   if (!Object.prototype.hasOwnProperty.call(LISTABLE_COLUMNS, name)) {

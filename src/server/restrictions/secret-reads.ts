@@ -1,5 +1,6 @@
 import type { Context } from '@nocobase/actions';
 import { keyMayRead } from './account-collections';
+import { isObject } from '../is-object';
 
 interface FieldLike {
   target?: string;
@@ -9,9 +10,6 @@ interface FieldLike {
 interface CollectionLike {
   getField(name: string): FieldLike | undefined;
 }
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A field path's names as the host reads them: dotted text, empty parts dropped. */
 const names = (parts: unknown[]): string[] => parts.flatMap((part) => String(part).split('.')).filter(Boolean);
@@ -62,7 +60,7 @@ const listed = (value: unknown): string[][] =>
     .map((item) => names([item.trim().replace(/^-/, '')]));
 
 /** A query's fields: `['createdBy', 'email']`, `'createdBy.email'` or `'.password'`. */
-const chartFields = (items: unknown): string[][] =>
+const queryFields = (items: unknown): string[][] =>
   [items].flat().flatMap((item) => {
     const field = isObject(item) ? item.field : undefined;
     return Array.isArray(field) || typeof field === 'string' ? [names([field].flat())] : [];
@@ -112,7 +110,7 @@ export function readsSecrets(ctx: Context): boolean {
   const base = association ? [association] : [];
   const filters = query ? [values.filter] : [params.filter, isObject(params.filterByTk) ? params.filterByTk : undefined];
   const paths = query
-    ? [...chartFields(values.measures), ...chartFields(values.dimensions), ...chartFields(values.orders)]
+    ? [...queryFields(values.measures), ...queryFields(values.dimensions), ...queryFields(values.orders)]
     : [...listed(params.appends), ...listed(params.fields), ...listed(params.sort)];
   paths.push(...filters.flatMap((filter) => filterPaths(filter)));
   return (
