@@ -15,15 +15,6 @@ const OUR_PATH = new RegExp(`/(?:${[COLLECTION, USAGE_COLLECTION, HANDOVER_RESOU
 const isOurs = (ctx: Context, isImported: ImportedTokenCheck) =>
   OUR_PATH.test(ctx.path) || presentedKey(ctx, isImported) !== undefined;
 
-/** Requests whose body has been read: an error thrown later is not the body parser's. */
-const bodyRead = new WeakSet<object>();
-
-/** Right after the host's body parser. */
-export async function markBodyRead(ctx: Context, next: Next) {
-  bodyRead.add(ctx);
-  await next();
-}
-
 /**
  * The body parser's failure, by status; its own messages can quote the body back. A body that
  * does not decode as its `Content-Encoding` says fails in zlib, with no status at all.
@@ -54,7 +45,8 @@ export function answerUnreadableBodies(isImported: ImportedTokenCheck) {
     try {
       await next();
     } catch (error) {
-      if (error instanceof KeywardError || bodyRead.has(ctx)) {
+      // The body parser sets the body once it has read one: an error after that is not its.
+      if (error instanceof KeywardError || (ctx.request as { body?: unknown }).body !== undefined) {
         throw error;
       }
       renderKeywardError(unreadableBody((error as { status?: unknown })?.status), ctx);

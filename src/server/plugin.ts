@@ -2,7 +2,7 @@ import { Plugin } from '@nocobase/server';
 import { tval } from '@nocobase/utils';
 import { AUTH_TYPE, AUTHENTICATOR, COLLECTION, HANDOVER_RESOURCE, NAMESPACE } from '../constants';
 import { LOCALES } from '../locale';
-import { answerUnreadableBodies, checkDataSourceHeader, markBodyRead, requireRowsToWrite } from './bad-input';
+import { answerUnreadableBodies, checkDataSourceHeader, requireRowsToWrite } from './bad-input';
 import { KeywardError, renderKeywardError } from './errors';
 import * as apiKeyActions from './actions/api-keys';
 import { auditKeysWithoutSecrets } from './actions/audit';
@@ -163,7 +163,6 @@ export class PluginKeywardServer extends Plugin {
       after: ['logger', 'i18n'],
       before: 'bodyParser',
     });
-    this.app.use(markBodyRead, { tag: 'keyward-body-read', after: 'bodyParser', before: ['errorHandler', 'keyward-usage'] });
     this.app.use(checkDataSourceHeader(isImported), { tag: 'keyward-data-source', after: 'dataWrapping', before: 'dataSource' });
     this.app.dataSourceManager.use(requireRowsToWrite(isImported), {
       tag: 'keyward-rows-to-write',
