@@ -19,6 +19,7 @@ function labels(t: Translate): Record<ErrorCode, string> {
     [ErrorCode.ROLE_NOT_FOUND]: t('Role not found'),
     [ErrorCode.BAD_INPUT]: t('Bad input'),
     [ErrorCode.NOT_FOUND]: t('API key not found'),
+    [ErrorCode.UNKNOWN_RESOURCE]: t('No such resource or action'),
     [ErrorCode.ACTION_NOT_ALLOWED]: t('Action on API keys not allowed'),
     [ErrorCode.METHOD_NOT_ALLOWED]: t('Key change sent as a GET'),
     [ErrorCode.ACCOUNT_ACTION_REFUSED]: t('Sign-in or account action'),

@@ -1,7 +1,10 @@
 import type { Context, Next } from '@nocobase/actions';
+import { parseQuery } from '@nocobase/resourcer';
 import { isValidFilter } from '@nocobase/utils';
 import { COLLECTION, ErrorCode, HANDOVER_RESOURCE, USAGE_COLLECTION } from '../constants';
 import { KeywardError, refusals, renderKeywardError, throwKeywardError } from './errors';
+import { definesItself } from './resource-actions';
+import { badQueryNames } from './unknown-names';
 import { presentedKey, type ImportedTokenCheck } from './verification/key-transport';
 
 /**
@@ -35,7 +38,8 @@ function unreadableBody(status: unknown): KeywardError {
 /**
  * Outside the host's error handler, ahead of its body parser: a body that cannot be read fails
  * there, before any handler of the host's that answers in JSON, so Koa answers `Bad Request`
- * as text, or a 500 for a body that does not decompress.
+ * as text, or a 500 for a body that does not decompress. On the way out, the host's answers
+ * that lack our shape get it (see {@link shapeHostAnswer}).
  */
 export function answerUnreadableBodies(isImported: ImportedTokenCheck) {
   return async function answerUnreadableBodies(ctx: Context, next: Next) {
@@ -50,16 +54,93 @@ export function answerUnreadableBodies(isImported: ImportedTokenCheck) {
         throw error;
       }
       renderKeywardError(unreadableBody((error as { status?: unknown })?.status), ctx);
+      return;
     }
+    shapeHostAnswer(ctx);
   };
 }
 
-/** `X-Data-Source` naming no data source is a 500 of the host's data-source step. */
-export function checkDataSourceHeader(isImported: ImportedTokenCheck) {
-  return async function checkDataSourceHeader(ctx: Context, next: Next) {
-    const name = ctx.get('X-Data-Source');
-    if (name && !ctx.app.dataSourceManager.dataSources.has(name) && isOurs(ctx, isImported)) {
-      throwKeywardError(ctx, refusals.badInput('The X-Data-Source header names no data source.'));
+/**
+ * Two answers of the host's that lack a code: Koa's bare `Not Found` (no resource or action of
+ * that name), and the 400s its error handler renders from a database's refusal (a field that
+ * does not exist in `fields`, `sort` or a filter). Its message stays; the code says bad input.
+ */
+function shapeHostAnswer(ctx: Context) {
+  if (ctx.status === 404 && ctx.body == null) {
+    renderKeywardError(refusals.unknownResource(), ctx);
+    return;
+  }
+  const errors = (ctx.body as { errors?: unknown } | null)?.errors;
+  if (ctx.status === 400 && Array.isArray(errors)) {
+    for (const error of errors) {
+      if (error && typeof error === 'object' && !('code' in error)) {
+        (error as { code?: string }).code = ErrorCode.BAD_INPUT;
+      }
+    }
+  }
+}
+
+/** What the host's request parsing reads as it does, where it throws. */
+function unparsable(ctx: Context): KeywardError | undefined {
+  const name = ctx.get('X-Data-Source');
+  if (name && !ctx.app.dataSourceManager.dataSources.has(name)) {
+    // A 500 of the host's data-source step.
+    return refusals.badInput('The X-Data-Source header names no data source.');
+  }
+  try {
+    // The host decodes the path with decodeURI, and a record id in it once more: a 500.
+    decodeURIComponent(decodeURI(ctx.path));
+  } catch {
+    return refusals.badInput('The request path is not valid percent-encoding.');
+  }
+  let query: Record<string, unknown>;
+  try {
+    query = parseQuery(ctx.querystring);
+  } catch {
+    // The host's resourcer then skips the action and its auth, and answers 200 with `{}`.
+    return refusals.badInput('The filter parameter is not valid JSON.');
+  }
+  // The host computes the offset from them as they come: a database refusal, or a 500.
+  if ([query.page, query.pageSize].some((value) => value !== undefined && !(typeof value === 'string' && /^\d{1,9}$/.test(value)))) {
+    return refusals.badInput('page and pageSize take whole numbers.');
+  }
+  return undefined;
+}
+
+/** Ahead of the data sources: a request of ours that the host would not parse is refused. */
+export function checkRequestShape(isImported: ImportedTokenCheck) {
+  return async function checkRequestShape(ctx: Context, next: Next) {
+    const refusal = isOurs(ctx, isImported) ? unparsable(ctx) : undefined;
+    if (refusal) {
+      throwKeywardError(ctx, refusal);
+    }
+    await next();
+  };
+}
+
+/**
+ * After auth (a refused key learns nothing of the collections): names the host would fail on.
+ * The host makes a resource of `<collection>.<anything>` for any collection, and its generic
+ * actions then fail on the association that is not there with a 500: a request of ours gets
+ * the 404 of an unknown resource (resources that bring their own handler for the action, such
+ * as `roles.snippets`, are theirs to answer). A field or operator in the query that does not
+ * exist is a 400 (see {@link badQueryNames}).
+ */
+export function requireKnownNames(isImported: ImportedTokenCheck) {
+  return async function requireKnownNames(ctx: Context, next: Next) {
+    if (ctx.action && isOurs(ctx, isImported)) {
+      const { resourceName, actionName } = ctx.action;
+      const [collectionName, association] = resourceName.split('.');
+      if (association !== undefined && !definesItself(ctx, resourceName, actionName)) {
+        const collections = ctx.dataSource?.collectionManager ?? ctx.db;
+        if (!collections.getCollection(collectionName)?.getField(association)?.target) {
+          throwKeywardError(ctx, refusals.unknownResource());
+        }
+      }
+      const refusal = badQueryNames(ctx);
+      if (refusal) {
+        throwKeywardError(ctx, refusal);
+      }
     }
     await next();
   };

@@ -72,6 +72,7 @@ export const refusals = {
     new KeywardError(403, ErrorCode.MANAGED_BY_KEY, 'A request made with an API key cannot read or manage API keys.'),
   roleNotFound: () => new KeywardError(400, ErrorCode.ROLE_NOT_FOUND, 'Role not found'),
   notFound: () => new KeywardError(404, ErrorCode.NOT_FOUND, 'API key not found'),
+  unknownResource: () => new KeywardError(404, ErrorCode.UNKNOWN_RESOURCE, 'There is no such resource, action or association.'),
   actionNotAllowed: () =>
     new KeywardError(
       403,

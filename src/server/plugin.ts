@@ -2,7 +2,7 @@ import { Plugin } from '@nocobase/server';
 import { tval } from '@nocobase/utils';
 import { AUTH_TYPE, AUTHENTICATOR, COLLECTION, HANDOVER_RESOURCE, NAMESPACE } from '../constants';
 import { LOCALES } from '../locale';
-import { answerUnreadableBodies, checkDataSourceHeader, requireRowsToWrite } from './bad-input';
+import { answerUnreadableBodies, checkRequestShape, requireKnownNames, requireRowsToWrite } from './bad-input';
 import { KeywardError, renderKeywardError } from './errors';
 import * as apiKeyActions from './actions/api-keys';
 import { auditKeysWithoutSecrets } from './actions/audit';
@@ -163,7 +163,7 @@ export class PluginKeywardServer extends Plugin {
       after: ['logger', 'i18n'],
       before: 'bodyParser',
     });
-    this.app.use(checkDataSourceHeader(isImported), { tag: 'keyward-data-source', after: 'dataWrapping', before: 'dataSource' });
+    this.app.use(checkRequestShape(isImported), { tag: 'keyward-request-shape', after: 'dataWrapping', before: 'dataSource' });
     this.app.dataSourceManager.use(requireRowsToWrite(isImported), {
       tag: 'keyward-rows-to-write',
       before: ['validate-filter-params', 'auth'],
@@ -183,6 +183,11 @@ export class PluginKeywardServer extends Plugin {
     const isConfiguration = configurationCheck(this.app.acl, this.aclSnippet);
     this.app.dataSourceManager.use(restrictKeyRequests(isConfiguration), {
       tag: 'keyward-key-requests',
+      after: 'auth',
+      before: ['setCurrentRole', 'acl', 'createMiddleware', 'default'],
+    });
+    this.app.dataSourceManager.use(requireKnownNames(isImported), {
+      tag: 'keyward-known-names',
       after: 'auth',
       before: ['setCurrentRole', 'acl', 'createMiddleware', 'default'],
     });

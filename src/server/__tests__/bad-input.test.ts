@@ -10,7 +10,7 @@ describe('bad input on requests of ours', () => {
   let session: Awaited<ReturnType<typeof createKey>>['agent'];
 
   const badInput = (res: { status: number; body: any }, status = 400) => {
-    expect(res.status).toBe(status);
+    expect(res.status, JSON.stringify(res.body)).toBe(status);
     expect(res.body.errors).toEqual([{ message: expect.any(String), code: ErrorCode.BAD_INPUT }]);
   };
   const todoTitles = async () => (await app.db.getRepository('todos').find({ sort: ['id'] })).map((todo: { get: (name: string) => unknown }) => todo.get('title'));
@@ -80,5 +80,81 @@ describe('bad input on requests of ours', () => {
     const filter = encodeURIComponent(JSON.stringify({ title: 'one' }));
     expect((await post(`/api/todos:destroy?filter=${filter}`)).status).toBe(200);
     expect(await todoTitles()).toEqual(before.slice(1));
+  });
+  it('a path that is not valid percent-encoding', async () => {
+    badInput(await withKey(app, key).get('/api/todos%zz:list'));
+    badInput(await withKey(app, key).get('/api/todos/%25zz:get'));
+    badInput(await session.get('/api/apiKeys:list%E0%A4%A'));
+  });
+
+  it('a filter that is not JSON, even with a key that is refused', async () => {
+    const broken = `/api/todos:list?filter=${encodeURIComponent('{"title":')}`;
+    badInput(await withKey(app, key).get(broken));
+    badInput(await withKey(app, `${key.slice(0, -4)}AAAA`).get(broken));
+    badInput(await session.get(`/api/apiKeys:list?filter=${encodeURIComponent('{bad')}`));
+    expect((await withKey(app, key).get(`/api/todos:list?filter=${encodeURIComponent('{"title":"sleep"}')}`)).body.data).toHaveLength(1);
+  });
+
+  it('a resource, action or association that does not exist: a 404 with a code', async () => {
+    const unknown = (res: { status: number; body: any }) => {
+      expect(res.status).toBe(404);
+      expect(res.body.errors).toEqual([{ message: 'There is no such resource, action or association.', code: ErrorCode.UNKNOWN_RESOURCE }]);
+    };
+    unknown(await withKey(app, key).get('/api/nope:list'));
+    unknown(await withKey(app, key).get('/api/todos:nope'));
+    unknown(await withKey(app, key).get('/api/todos/1/nope:list'));
+    unknown(await withKey(app, key).get('/api/todos/1/title:list'));
+    unknown(await session.get('/api/apiKeys/1/nope:list'));
+    // A refused key is told so first.
+    expect((await withKey(app, `${key.slice(0, -4)}AAAA`).get('/api/todos/1/nope:list')).body.errors[0].code).toBe(ErrorCode.INVALID);
+    // An association that exists, and a resource with its own handlers under a dotted name.
+    expect((await withKey(app, key).get('/api/todos/1/createdBy:get')).status).not.toBe(404);
+  });
+
+  it('a field or operator the collection does not have, where the host would answer a 500', async () => {
+    const named = (res: { status: number; body: any }, name: string) => {
+      badInput(res);
+      expect(res.body.errors[0].message).toBe(`The query names a field or operator that does not exist: ${name}.`);
+    };
+    const list = (query: string) => withKey(app, key).get(`/api/todos:list?${query}`);
+    const filter = (value: object) => list(`filter=${encodeURIComponent(JSON.stringify(value))}`);
+    named(await list('fields=nope'), 'nope');
+    named(await withKey(app, key).get('/api/todos:get?filterByTk=2&fields=nope'), 'nope');
+    named(await list('fields=title,createdBy.nope'), 'nope');
+    named(await list('sort=-createdBy.nope'), 'nope');
+    named(await filter({ 'createdBy.nope': 1 }), 'nope');
+    named(await filter({ $and: [{ title: 'x' }, { createdBy: { nope: 1 } }] }), 'nope');
+    named(await filter({ title: { $nope: 1 } }), '$nope');
+    badInput(await list('fields=createdBy.nickname'));
+    // What the host reads: fields, association paths, operators of both kinds, flattened keys.
+    for (const query of [
+      'fields=title,id,createdById',
+      'fields=title,createdBy.nickname',
+      'fields=createdBy.nickname&appends=createdBy',
+      'sort=-createdAt,title',
+      `filter=${encodeURIComponent(JSON.stringify({ $or: [{ title: { $includes: 'ee' } }, { 'createdBy.id': { $eq: 1 } }] }))}`,
+      `filter=${encodeURIComponent(JSON.stringify({ createdAt: { $dateOn: { type: 'today' } } }))}`,
+      'appends=nope',
+    ]) {
+      expect((await list(query)).status, query).toBe(200);
+    }
+  });
+
+  it('page and pageSize that are not whole numbers', async () => {
+    for (const query of ['page=abc', 'pageSize=abc', 'pageSize=-5', 'page=1.5', 'page[a]=1']) {
+      badInput(await withKey(app, key).get(`/api/todos:list?${query}`));
+    }
+    expect((await withKey(app, key).get('/api/todos:list?page=2&pageSize=1')).body.data).toHaveLength(1);
+  });
+
+  it("the host's answer to a database's refusal gets a code, its message kept", async () => {
+    const res = await withKey(app, key).get('/api/todos:get?filterByTk[a]=1');
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ message: 'Invalid SQL column or table reference', code: ErrorCode.BAD_INPUT }]);
+  });
+
+  it("requests that are not ours keep the host's answers", async () => {
+    expect((await session.get('/api/nope:list')).text).toBe('Not Found');
+    expect((await session.get('/api/todos:list?page=abc')).body.errors[0].code).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
 import type { Context, Next } from '@nocobase/actions';
 import { type KeywardError, refusals, throwKeywardError } from '../errors';
 import { isRecordId } from '../record-id';
+import { definesItself } from '../resource-actions';
 import { isAccountCollection } from './account-collections';
 import { isReadAction } from './read-actions';
 import { keyMayCall } from './signed-in-actions';
@@ -25,27 +26,6 @@ function allowedToAnySignedInUser(allowances: HostAllowances, resourceName: stri
     }
   }
   return false;
-}
-
-interface ResourceManagerLike {
-  isDefined?(name: string): boolean;
-  getResource(name: string): { actions?: Map<string, { handler?: unknown }> };
-  getRegisteredHandler(name: string): unknown;
-}
-
-/**
- * Whether the resource defines the action itself, rather than answering it with the host's
- * generic handler of that name (which every resource gets unless it brings its own).
- */
-function definesItself(manager: ResourceManagerLike | undefined, resourceName: string, actionName: string): boolean {
-  if (!manager) {
-    return false;
-  }
-  if (manager.getRegisteredHandler(`${resourceName}:${actionName}`)) {
-    return true;
-  }
-  const handler = manager.isDefined?.(resourceName) ? manager.getResource(resourceName).actions?.get(actionName)?.handler : undefined;
-  return handler !== undefined && handler !== manager.getRegisteredHandler(actionName);
 }
 
 /** Anything but a plain record id could be the owner's: the database reads `03` as 3. */
@@ -193,8 +173,7 @@ export function restrictKeyRequests(isConfiguration: (path: string) => boolean) 
     const main = !ctx.dataSource || ctx.dataSource.name === 'main';
     const acl = ctx.dataSource?.acl ?? ctx.app.acl;
     if (allowedToAnySignedInUser(acl.allowManager as unknown as HostAllowances, resourceName, actionName)) {
-      const manager = (ctx.dataSource?.resourceManager ?? ctx.app.resourceManager) as unknown as ResourceManagerLike;
-      if (!keyMayCall(resourceName, actionName, definesItself(manager, resourceName, actionName))) {
+      if (!keyMayCall(resourceName, actionName, definesItself(ctx, resourceName, actionName))) {
         throwKeywardError(ctx, refusals.accountActionRefused());
       }
     } else if (main && isConfiguration(`${resourceName}:${actionName}`) && !isConfigurationRead(resourceName, actionName)) {
