@@ -62,8 +62,8 @@ export function answerUnreadableBodies(isImported: ImportedTokenCheck) {
 
 /**
  * Two answers of the host's that lack a code: Koa's bare `Not Found` (no resource or action of
- * that name), and the 400s its error handler renders from a database's refusal (a field that
- * does not exist in `fields`, `sort` or a filter). Its message stays; the code says bad input.
+ * that name), and the 400s its error handler renders from a database's refusal (a `filterByTk`
+ * object naming no column). Their message stays; the code says bad input.
  */
 function shapeHostAnswer(ctx: Context) {
   if (ctx.status === 404 && ctx.body == null) {
