@@ -1,6 +1,7 @@
 import type { Context } from '@nocobase/actions';
 import { type KeywardError, refusals } from './errors';
 import { isObject } from './is-object';
+import { listed, names } from './query-paths';
 
 interface ModelLike {
   rawAttributes: Record<string, unknown>;
@@ -34,15 +35,6 @@ function unknownStep(model: ModelLike, path: string[]): string | undefined {
   return undefined;
 }
 
-/** `fields` and `sort` as the host takes them: arrays, or comma-separated text, `-` for descending. */
-const listedPaths = (value: unknown): string[][] =>
-  [value]
-    .flat()
-    .flatMap((item) => (typeof item === 'string' ? item.split(',') : []))
-    .map((item) => item.trim().replace(/^-/, ''))
-    .filter(Boolean)
-    .map((item) => item.split('.'));
-
 type Operators = Map<string, unknown>;
 
 /**
@@ -64,7 +56,7 @@ function unknownInFilter(filter: unknown, model: ModelLike, operators: Operators
   for (const [key, value] of entries) {
     let next = path;
     let consumed = false;
-    for (const part of key.split('.').filter(Boolean)) {
+    for (const part of names([key])) {
       if (part.startsWith('$')) {
         if (!operators.has(part)) {
           return part;
@@ -98,15 +90,15 @@ export function badQueryNames(ctx: Context): KeywardError | undefined {
     return undefined;
   }
   const operators: Operators = (ctx.dataSource?.collectionManager?.db ?? ctx.db)?.operators ?? new Map();
-  const fields = listedPaths(params.fields);
-  const unknown = [...fields, ...listedPaths(params.sort)].map((path) => unknownStep(model, path)).find((name) => name !== undefined) ??
+  const fields = listed(params.fields);
+  const unknown = [...fields, ...listed(params.sort)].map((path) => unknownStep(model, path)).find((name) => name !== undefined) ??
     unknownInFilter(params.filter, model, operators);
   if (unknown !== undefined) {
     return refusals.badInput('The query names a field or operator that does not exist: {{name}}.', { name: unknown.slice(0, 100) });
   }
   // The host selects an association's fields only through appends.
   const ownColumn = fields.some((path) => path.length === 1 && model.rawAttributes[path[0]]);
-  if (fields.length && !ownColumn && !listedPaths(params.appends).length) {
+  if (fields.length && !ownColumn && !listed(params.appends).length) {
     return refusals.badInput('fields names no field of the collection itself; name the association in appends too.');
   }
   return undefined;

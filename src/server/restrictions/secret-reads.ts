@@ -1,6 +1,7 @@
 import type { Context } from '@nocobase/actions';
 import { keyMayRead } from './account-collections';
 import { isObject } from '../is-object';
+import { listed, names } from '../query-paths';
 
 interface FieldLike {
   target?: string;
@@ -11,8 +12,6 @@ interface CollectionLike {
   getField(name: string): FieldLike | undefined;
 }
 
-/** A field path's names as the host reads them: dotted text, empty parts dropped. */
-const names = (parts: unknown[]): string[] => parts.flatMap((part) => String(part).split('.')).filter(Boolean);
 
 /**
  * Every field path a filter names, read as the host's filter parser reads it: flattened to
@@ -52,12 +51,6 @@ function userVariablePaths(value: unknown, depth = 0): string[][] {
   return Object.values(value).flatMap((item) => userVariablePaths(item, depth + 1));
 }
 
-/** `appends`, `fields`, `sort` as the host takes them: arrays, or comma-separated text. */
-const listed = (value: unknown): string[][] =>
-  [value]
-    .flat()
-    .flatMap((item) => (typeof item === 'string' ? item.split(',') : []))
-    .map((item) => names([item.trim().replace(/^-/, '')]));
 
 /** A query's fields: `['createdBy', 'email']`, `'createdBy.email'` or `'.password'`. */
 const queryFields = (items: unknown): string[][] =>
