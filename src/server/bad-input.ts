@@ -1,5 +1,5 @@
 import type { Context, Next } from '@nocobase/actions';
-import { parseQuery } from '@nocobase/resourcer';
+import { parseQuery, parseRequest } from '@nocobase/resourcer';
 import { isValidFilter } from '@nocobase/utils';
 import { COLLECTION, ErrorCode, HANDOVER_RESOURCE, USAGE_COLLECTION } from '../constants';
 import { KeywardError, refusals, renderKeywardError, throwKeywardError } from './errors';
@@ -15,8 +15,17 @@ import { presentedKey, type ImportedTokenCheck } from './verification/key-transp
 
 const OUR_PATH = new RegExp(`/(?:${[COLLECTION, USAGE_COLLECTION, HANDOVER_RESOURCE].join('|')})(?:[:/]|$)`);
 
+/** The path as the host's resourcer reads it: `api%4Beys` is `apiKeys` there. */
+function decodedPath(path: string): string {
+  try {
+    return decodeURI(path);
+  } catch {
+    return path;
+  }
+}
+
 const isOurs = (ctx: Context, isImported: ImportedTokenCheck) =>
-  OUR_PATH.test(ctx.path) || presentedKey(ctx, isImported) !== undefined;
+  OUR_PATH.test(decodedPath(ctx.path)) || presentedKey(ctx, isImported) !== undefined;
 
 /**
  * The body parser's failure, by status; its own messages can quote the body back. A body that
@@ -88,8 +97,8 @@ function unparsable(ctx: Context): KeywardError | undefined {
     return refusals.badInput('The X-Data-Source header names no data source.');
   }
   try {
-    // The host decodes the path with decodeURI, and a record id in it once more: a 500.
-    decodeURIComponent(decodeURI(ctx.path));
+    // As the host's resourcer reads it (decodeURI, then the association's id once more), a 500.
+    parseRequest({ path: ctx.path, method: ctx.method }, { prefix: ctx.app.resourceManager.options.prefix });
   } catch {
     return refusals.badInput('The request path is not valid percent-encoding.');
   }
@@ -100,8 +109,9 @@ function unparsable(ctx: Context): KeywardError | undefined {
     // The host's resourcer then skips the action and its auth, and answers 200 with `{}`.
     return refusals.badInput('The filter parameter is not valid JSON.');
   }
-  // The host computes the offset from them as they come: a database refusal, or a 500.
-  if ([query.page, query.pageSize].some((value) => value !== undefined && !(typeof value === 'string' && /^\d{1,9}$/.test(value)))) {
+  // The host computes the offset from them as numbers: from anything else, a database refusal or a 500.
+  const wholeNumber = (value: unknown) => typeof value === 'string' && Number.isSafeInteger(Number(value)) && Number(value) >= 0;
+  if ([query.page, query.pageSize].some((value) => value !== undefined && !wholeNumber(value))) {
     return refusals.badInput('page and pageSize take whole numbers.');
   }
   return undefined;
@@ -133,7 +143,9 @@ export function requireKnownNames(isImported: ImportedTokenCheck) {
       const [collectionName, association] = resourceName.split('.');
       if (association !== undefined && !definesItself(ctx, resourceName, actionName)) {
         const collections = ctx.dataSource?.collectionManager ?? ctx.db;
-        if (!collections.getCollection(collectionName)?.getField(association)?.target) {
+        // A Sequelize field tells its target; the fields of other data sources keep it in options.
+        const field = collections.getCollection(collectionName)?.getField(association);
+        if (!(field?.target ?? field?.options?.target)) {
           throwKeywardError(ctx, refusals.unknownResource());
         }
       }
@@ -144,6 +156,29 @@ export function requireKnownNames(isImported: ImportedTokenCheck) {
     }
     await next();
   };
+}
+
+/**
+ * A database's refusal of a value for its column's type: PostgreSQL's invalid text (`abc` for
+ * an integer id), a number out of range, a bad date; MySQL's incorrect or out-of-range value.
+ * SQLite takes any value. The host answers these with a 500.
+ */
+const VALUE_TYPE_CODES = new Set(['22P02', '22003', '22007', '22008']);
+const MYSQL_VALUE_ERRNOS = new Set([1264, 1292, 1366]);
+
+export function isValueTypeError(error: unknown): boolean {
+  const wrapped = error as { original?: { parent?: unknown }; parent?: unknown } | null;
+  // Where the host's error handler finds a driver's error in Sequelize's.
+  const cause = (wrapped?.original?.parent ?? wrapped?.parent ?? wrapped?.original ?? wrapped) as { code?: unknown; errno?: unknown } | null;
+  return VALUE_TYPE_CODES.has(cause?.code as string) || MYSQL_VALUE_ERRNOS.has(cause?.errno as number);
+}
+
+/** For the host's error handler: bad input on requests of ours; on others, the host's own answer. */
+export function renderValueTypeError(isImported: ImportedTokenCheck, hostAnswer: (error: unknown, ctx: Context) => void) {
+  return (error: unknown, ctx: Context) =>
+    isOurs(ctx, isImported)
+      ? renderKeywardError(refusals.badInput("A value in the request does not fit its field's type."), ctx)
+      : hostAnswer(error, ctx);
 }
 
 /**

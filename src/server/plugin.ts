@@ -2,7 +2,14 @@ import { Plugin } from '@nocobase/server';
 import { tval } from '@nocobase/utils';
 import { AUTH_TYPE, AUTHENTICATOR, COLLECTION, HANDOVER_RESOURCE, NAMESPACE } from '../constants';
 import { LOCALES } from '../locale';
-import { answerUnreadableBodies, checkRequestShape, requireKnownNames, requireRowsToWrite } from './bad-input';
+import {
+  answerUnreadableBodies,
+  checkRequestShape,
+  isValueTypeError,
+  renderValueTypeError,
+  requireKnownNames,
+  requireRowsToWrite,
+} from './bad-input';
 import { KeywardError, renderKeywardError } from './errors';
 import * as apiKeyActions from './actions/api-keys';
 import { auditKeysWithoutSecrets } from './actions/audit';
@@ -37,6 +44,7 @@ import { useRedisPubSub } from './cluster/redis-pub-sub';
 
 interface ErrorHandlerLike {
   register(guard: (error: unknown) => boolean, render: (error: any, ctx: any) => void): void;
+  defaultHandler(error: unknown, ctx: unknown): void;
 }
 
 const GENERIC_READS = ['view', 'list', 'get', 'query', 'export'];
@@ -143,8 +151,6 @@ export class PluginKeywardServer extends Plugin {
     for (const action of GENERIC_READS) {
       this.app.acl.addFixedParams(COLLECTION, action, () => ({ filter: { createdById: '{{ctx.state.currentUser.id}}' } }));
     }
-    const errorHandler = this.app.pm.get('error-handler') as { errorHandler?: ErrorHandlerLike } | undefined;
-    errorHandler?.errorHandler?.register((error) => error instanceof KeywardError, renderKeywardError);
     auditKeysWithoutSecrets(this.app);
     for (const [language, resources] of Object.entries(LOCALES)) {
       this.app.i18n.addResources(language, NAMESPACE, resources);
@@ -152,6 +158,11 @@ export class PluginKeywardServer extends Plugin {
 
     // Ahead of the IdP plugin's own middlewares, which would take a key as a login.
     const isImported = (token: string) => this.store.isImportedToken(token);
+    const errorHandler = (this.app.pm.get('error-handler') as { errorHandler?: ErrorHandlerLike } | undefined)?.errorHandler;
+    if (errorHandler) {
+      errorHandler.register((error) => error instanceof KeywardError, renderKeywardError);
+      errorHandler.register(isValueTypeError, renderValueTypeError(isImported, (error, ctx) => errorHandler.defaultHandler(error, ctx)));
+    }
     this.app.use(refuseKeysAtIdentityEndpoints(isImported), {
       tag: 'keyward-identity',
       after: 'dataWrapping',
