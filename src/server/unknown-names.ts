@@ -4,7 +4,7 @@ import { isObject } from './is-object';
 import { listed, names } from './query-paths';
 
 interface ModelLike {
-  rawAttributes: Record<string, unknown>;
+  rawAttributes: Record<string, { type?: { key?: string } }>;
   associations: Record<string, { target: ModelLike }>;
 }
 
@@ -17,17 +17,18 @@ function modelOf(ctx: Context, name: string): ModelLike | undefined {
 
 /**
  * The first name of a dotted path that the model does not have, read as the host's query
- * builders read it: through associations to an attribute, where the names stop (a JSON
- * field's own keys may follow).
+ * builders read it: through associations to an attribute, after which only a JSON column's
+ * own keys may follow.
  */
 function unknownStep(model: ModelLike, path: string[]): string | undefined {
   let current = model;
-  for (const name of path) {
+  for (let index = 0; index < path.length; index++) {
+    const name = path[index];
     // Own names only: `constructor` or `__proto__` is no association of any model.
     if (hasOwn(current.associations, name)) {
       current = current.associations[name].target;
     } else if (hasOwn(current.rawAttributes, name)) {
-      return undefined;
+      return index === path.length - 1 || current.rawAttributes[name].type?.key?.includes('JSON') ? undefined : path[index + 1];
     } else {
       return name;
     }

@@ -130,6 +130,8 @@ describe('bad input on requests of ours', () => {
     named(await filter({ 'createdBy.nope': 1 }), 'nope');
     named(await filter({ $and: [{ title: 'x' }, { createdBy: { nope: 1 } }] }), 'nope');
     named(await filter({ title: { $nope: 1 } }), '$nope');
+    named(await filter({ 'title.x': 1 }), 'x');
+    named(await list('sort=createdBy.nickname.x'), 'x');
     for (const name of ['constructor', '__proto__', 'toString']) {
       named(await list(`fields=${name}`), name);
       named(await list(`fields=${name}.x`), name);
@@ -143,6 +145,9 @@ describe('bad input on requests of ours', () => {
     const root = await app.db.getRepository('users').findOne({ filterByTk: 1 });
     const { key: rootKey } = await createKey(app, root, { role: { name: 'root' } }, 'root');
     expect((await withKey(app, rootKey).get('/api/users:list?fields=roles.name')).status).toBe(200);
+    // A JSON column's own keys follow its name.
+    const json = encodeURIComponent(JSON.stringify({ 'systemSettings.theme': 'dark' }));
+    expect((await withKey(app, rootKey).get(`/api/users:list?filter=${json}`)).status).toBe(200);
     for (const query of [
       'fields=title,id,createdById',
       'fields=title,createdBy.nickname',
