@@ -4,7 +4,7 @@ import { isValidFilter } from '@nocobase/utils';
 import { COLLECTION, ErrorCode, HANDOVER_RESOURCE, USAGE_COLLECTION } from '../constants';
 import { KeywardError, refusals, renderKeywardError, throwKeywardError } from './errors';
 import { definesItself } from './resource-actions';
-import { badQueryNames } from './unknown-names';
+import { badActionParams, badQueryNames } from './unknown-names';
 import { presentedKey, type ImportedTokenCheck } from './verification/key-transport';
 
 /**
@@ -134,14 +134,16 @@ export function checkRequestShape(isImported: ImportedTokenCheck) {
  * actions then fail on the association that is not there with a 500: a request of ours gets
  * the 404 of an unknown resource (resources that bring their own handler for the action, such
  * as `roles.snippets`, are theirs to answer). A field or operator in the query that does not
- * exist is a 400 (see {@link badQueryNames}).
+ * exist is a 400 (see {@link badQueryNames}), as are parameters the host's generic actions
+ * cannot do without ({@link badActionParams}).
  */
 export function requireKnownNames(isImported: ImportedTokenCheck) {
   return async function requireKnownNames(ctx: Context, next: Next) {
     if (ctx.action && isOurs(ctx, isImported)) {
       const { resourceName, actionName } = ctx.action;
       const [collectionName, association] = resourceName.split('.');
-      if (association !== undefined && !definesItself(ctx, resourceName, actionName)) {
+      const generic = !definesItself(ctx, resourceName, actionName);
+      if (association !== undefined && generic) {
         const collections = ctx.dataSource?.collectionManager ?? ctx.db;
         // A Sequelize field tells its target; the fields of other data sources keep it in options.
         const field = collections.getCollection(collectionName)?.getField(association);
@@ -149,7 +151,7 @@ export function requireKnownNames(isImported: ImportedTokenCheck) {
           throwKeywardError(ctx, refusals.unknownResource());
         }
       }
-      const refusal = badQueryNames(ctx);
+      const refusal = generic ? badActionParams(ctx) ?? badQueryNames(ctx) : badQueryNames(ctx);
       if (refusal) {
         throwKeywardError(ctx, refusal);
       }

@@ -79,13 +79,13 @@ function unknownInFilter(filter: unknown, model: ModelLike, operators: Operators
 }
 
 /**
- * A name in a request's `fields`, `sort` or filter that its collection does not have, where
+ * A name in a request's `fields`, `sort`, filter (or `filterKeys`) that its collection does not have, where
  * the host would answer a 500 (a name past an association, an unknown operator) or a bare
  * database refusal. `appends` and `except` are left as they are: the host skips names it does
  * not know there. Collections without a Sequelize model (some external data sources) are not
  * checked.
  */
-export function badQueryNames(ctx: Context): KeywardError | undefined {
+export function badQueryNames(ctx: Context, filterKeys: string[] = []): KeywardError | undefined {
   const { resourceName, params } = ctx.action;
   const [source, association] = resourceName.split('.');
   const sourceModel = modelOf(ctx, source);
@@ -100,9 +100,38 @@ export function badQueryNames(ctx: Context): KeywardError | undefined {
   }
   const operators: Operators = (ctx.dataSource?.collectionManager?.db ?? ctx.db)?.operators ?? new Map();
   const unknown =
-    [...listed(params.fields), ...listed(params.sort)].map((path) => unknownStep(model, path)).find((name) => name !== undefined) ??
+    [...listed(params.fields), ...listed(params.sort), ...filterKeys.map((key) => names([key]))]
+      .map((path) => unknownStep(model, path))
+      .find((name) => name !== undefined) ??
     unknownInFilter(params.filter, model, operators);
   return unknown === undefined
     ? undefined
     : refusals.badInput('The query names a field or operator that does not exist: {{name}}.', { name: unknown.slice(0, 100) });
 }
+
+/** The host's generic actions that find their row by `filterKeys`: without them, a 500. */
+const FINDS_BY_FILTER_KEYS = new Set(['updateOrCreate', 'firstOrCreate']);
+
+/**
+ * Parameters the host's own generic actions need and fail without, with a 500: `filterKeys`
+ * naming fields for `updateOrCreate`/`firstOrCreate`, a sort field for `move`.
+ */
+export function badActionParams(ctx: Context): KeywardError | undefined {
+  const { resourceName, actionName, params } = ctx.action;
+  if (FINDS_BY_FILTER_KEYS.has(actionName)) {
+    const keys = [params.filterKeys].flat();
+    if (!keys.length || !keys.every((key) => typeof key === 'string' && key)) {
+      return refusals.badInput('{{action}} needs filterKeys: the fields that find the row.', { action: actionName });
+    }
+    return badQueryNames(ctx, keys as string[]);
+  }
+  if (actionName === 'move' && !resourceName.includes('.')) {
+    const collections = ctx.dataSource?.collectionManager ?? ctx.db;
+    const sortField = typeof params.sortField === 'string' ? params.sortField : 'sort';
+    if (collections?.getCollection?.(resourceName)?.getField(sortField)?.type !== 'sort') {
+      return refusals.badInput('move needs a sort field: {{field}} is none.', { field: sortField.slice(0, 100) });
+    }
+  }
+  return undefined;
+}
+

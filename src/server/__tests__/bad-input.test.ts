@@ -173,6 +173,22 @@ describe('bad input on requests of ours', () => {
     expect(notOurs.body.errors?.[0].code).toBeUndefined();
   });
 
+  it("parameters the host's generic actions cannot do without", async () => {
+    const post = (path: string, body: object = {}) => withKey(app, key).post(path).set('Content-Type', 'application/json').send(body);
+    const before = await todoTitles();
+    for (const action of ['updateOrCreate', 'firstOrCreate']) {
+      const res = await post(`/api/todos:${action}`, { title: 'x' });
+      badInput(res);
+      expect(res.body.errors[0].message).toBe(`${action} needs filterKeys: the fields that find the row.`);
+      badInput(await post(`/api/todos:${action}?filterKeys[]=nope`, { title: 'x' }));
+    }
+    expect(await todoTitles()).toEqual(before);
+    expect((await post('/api/todos:updateOrCreate?filterKeys[]=title', { title: 'sleep', completed: true })).status).toBe(200);
+    const move = await post('/api/todos:move', { sourceId: 2, targetId: 3 });
+    badInput(move);
+    expect(move.body.errors[0].message).toBe('move needs a sort field: sort is none.');
+  });
+
   it('page and pageSize that are not whole numbers', async () => {
     for (const query of ['page=abc', 'pageSize=abc', 'pageSize=-5', 'page=1.5', 'page[a]=1', 'page']) {
       badInput(await withKey(app, key).get(`/api/todos:list?${query}`));
