@@ -4,6 +4,7 @@ import { isValidFilter } from '@nocobase/utils';
 import { COLLECTION, ErrorCode, HANDOVER_RESOURCE, USAGE_COLLECTION } from '../constants';
 import { KeywardError, refusals, renderKeywardError, throwKeywardError } from './errors';
 import { definesItself } from './resource-actions';
+import { items } from './query-paths';
 import { badActionParams, badQueryNames } from './unknown-names';
 import { presentedKey, type ImportedTokenCheck } from './verification/key-transport';
 
@@ -13,7 +14,7 @@ import { presentedKey, type ImportedTokenCheck } from './verification/key-transp
  * refusal of ours. Other requests keep the host's answers: they are not ours to change.
  */
 
-const OUR_PATH = new RegExp(`/(?:${[COLLECTION, USAGE_COLLECTION, HANDOVER_RESOURCE].join('|')})(?:[:/]|$)`);
+const OUR_RESOURCES = new Set<string>([COLLECTION, USAGE_COLLECTION, HANDOVER_RESOURCE]);
 
 /** The path as the host's resourcer reads it: `api%4Beys` is `apiKeys` there. */
 function decodedPath(path: string): string {
@@ -24,8 +25,21 @@ function decodedPath(path: string): string {
   }
 }
 
-const isOurs = (ctx: Context, isImported: ImportedTokenCheck) =>
-  OUR_PATH.test(decodedPath(ctx.path)) || presentedKey(ctx, isImported) !== undefined;
+/**
+ * Whether the path names one of our resources, as the resourcer splits it: the resource, or the
+ * association after a record id (`/api/users/1/apiKeys:list`), never a record id itself.
+ */
+function addressesOurs(ctx: Context): boolean {
+  const prefix = `${ctx.app?.resourceManager?.options?.prefix ?? '/api'}/`;
+  const path = decodedPath(ctx.path);
+  if (!path.startsWith(prefix)) {
+    return false;
+  }
+  const [resource, , association] = path.slice(prefix.length).split('/');
+  return [resource, association].some((name) => name !== undefined && OUR_RESOURCES.has(name.split(':')[0]));
+}
+
+const isOurs = (ctx: Context, isImported: ImportedTokenCheck) => addressesOurs(ctx) || presentedKey(ctx, isImported) !== undefined;
 
 /**
  * The body parser's failure, by status; its own messages can quote the body back. A body that
@@ -89,6 +103,21 @@ function shapeHostAnswer(ctx: Context) {
   }
 }
 
+/** More than this many names in one path, or objects nested deeper, and the host's ACL fails (a 500). */
+const FILTER_NAMES_LIMIT = 64;
+
+function oversizedFilter(filter: unknown, depth = 0): boolean {
+  if (typeof filter !== 'object' || filter === null) {
+    return false;
+  }
+  if (depth > FILTER_NAMES_LIMIT) {
+    return true;
+  }
+  return Object.entries(filter).some(
+    ([key, value]) => key.split('.').length + depth > FILTER_NAMES_LIMIT || oversizedFilter(value, depth + 1),
+  );
+}
+
 /** What the host's request parsing reads as it does, where it throws. */
 function unparsable(ctx: Context): KeywardError | undefined {
   const name = ctx.get('X-Data-Source');
@@ -109,9 +138,14 @@ function unparsable(ctx: Context): KeywardError | undefined {
     // The host's resourcer then skips the action and its auth, and answers 200 with `{}`.
     return refusals.badInput('The filter parameter is not valid JSON.');
   }
-  // The host computes the offset from them as numbers: from anything else, a database refusal or a 500.
-  const wholeNumber = (value: unknown) => typeof value === 'string' && Number.isSafeInteger(Number(value)) && Number(value) >= 0;
-  if ([query.page, query.pageSize].some((value) => value !== undefined && !wholeNumber(value))) {
+  if (oversizedFilter(query.filter)) {
+    return refusals.badInput('The filter nests or chains more than {{limit}} names.', { limit: FILTER_NAMES_LIMIT });
+  }
+  // Read as the host reads them (parseInt); the offset it computes must be one a database takes.
+  const number = (value: unknown, fallback: number) => (value === undefined ? fallback : typeof value === 'string' ? parseInt(value, 10) : NaN);
+  const page = number(query.page, 1);
+  const pageSize = number(query.pageSize, 20);
+  if (!(page >= 1 && pageSize >= 0 && Number.isSafeInteger(page * pageSize))) {
     return refusals.badInput('page and pageSize take whole numbers.');
   }
   return undefined;
@@ -129,7 +163,18 @@ export function checkRequestShape(isImported: ImportedTokenCheck) {
 }
 
 /**
- * After auth (a refused key learns nothing of the collections): names the host would fail on.
+ * The role's field list leaves none of the fields a request named, and nothing is appended:
+ * the host would select no column at all, a 500. Said without telling which fields exist.
+ */
+function noFieldsLeft(ctx: Context): KeywardError | undefined {
+  const { fields, appends } = ctx.action.params;
+  const none = Array.isArray(fields) && fields.length === 0 && items(appends).length === 0;
+  return none ? refusals.badInput('fields names no field this request may read.') : undefined;
+}
+
+/**
+ * After the ACL (a key learns nothing of a collection its role may not use): names the host
+ * would fail on.
  * The host makes a resource of `<collection>.<anything>` for any collection, and its generic
  * actions then fail on the association that is not there with a 500: a request of ours gets
  * the 404 of an unknown resource (resources that bring their own handler for the action, such
@@ -151,7 +196,7 @@ export function requireKnownNames(isImported: ImportedTokenCheck) {
           throwKeywardError(ctx, refusals.unknownResource());
         }
       }
-      const refusal = generic ? badActionParams(ctx) ?? badQueryNames(ctx) : badQueryNames(ctx);
+      const refusal = (generic ? badActionParams(ctx) : undefined) ?? badQueryNames(ctx) ?? noFieldsLeft(ctx);
       if (refusal) {
         throwKeywardError(ctx, refusal);
       }
@@ -175,10 +220,34 @@ export function isValueTypeError(error: unknown): boolean {
   return VALUE_TYPE_CODES.has(cause?.code as string) || MYSQL_VALUE_ERRNOS.has(cause?.errno as number);
 }
 
-/** For the host's error handler: bad input on requests of ours; on others, the host's own answer. */
+/**
+ * Whether the value a driver's message quotes (PostgreSQL `…: "abc"`, MySQL `…: 'abc' for
+ * column …`) is one the request sent: otherwise the value came from the server (a hook, a
+ * view, a role's scope), and the fault is not the caller's.
+ */
+function sentByRequest(error: unknown, ctx: Context): boolean {
+  const message = String((error as { message?: unknown })?.message ?? '');
+  const value = /"([^"]+)"/.exec(message)?.[1] ?? /'([^']+)' for column/.exec(message)?.[1];
+  if (value === undefined) {
+    return false;
+  }
+  let query = ctx.querystring;
+  try {
+    query = decodeURIComponent(query);
+  } catch {
+    // As sent.
+  }
+  return [decodedPath(ctx.path), query, JSON.stringify((ctx.request as { body?: unknown }).body ?? '')].some((sent) => sent.includes(value));
+}
+
+/**
+ * For the host's error handler: on requests of ours, a value the request sent that the
+ * database refuses is bad input; anything else goes on to the handlers after this one, or the
+ * host's own answer.
+ */
 export function renderValueTypeError(isImported: ImportedTokenCheck, hostAnswer: (error: unknown, ctx: Context) => void) {
   return (error: unknown, ctx: Context) =>
-    isOurs(ctx, isImported)
+    isOurs(ctx, isImported) && sentByRequest(error, ctx)
       ? renderKeywardError(refusals.badInput("A value in the request does not fit its field's type."), ctx)
       : hostAnswer(error, ctx);
 }

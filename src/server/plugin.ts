@@ -43,6 +43,7 @@ import { Handover } from './handover/handover';
 import { useRedisPubSub } from './cluster/redis-pub-sub';
 
 interface ErrorHandlerLike {
+  handlers: { guard: (error: unknown) => boolean; render: (error: any, ctx: any) => void }[];
   register(guard: (error: unknown) => boolean, render: (error: any, ctx: any) => void): void;
   defaultHandler(error: unknown, ctx: unknown): void;
 }
@@ -161,7 +162,13 @@ export class PluginKeywardServer extends Plugin {
     const errorHandler = (this.app.pm.get('error-handler') as { errorHandler?: ErrorHandlerLike } | undefined)?.errorHandler;
     if (errorHandler) {
       errorHandler.register((error) => error instanceof KeywardError, renderKeywardError);
-      errorHandler.register(isValueTypeError, renderValueTypeError(isImported, (error, ctx) => errorHandler.defaultHandler(error, ctx)));
+      // Not ours: the host's answer, from the first handler registered after this one that takes it.
+      const hostAnswer = (error: unknown, ctx: unknown) => {
+        const later = errorHandler.handlers.slice(errorHandler.handlers.findIndex((handler) => handler.guard === isValueTypeError) + 1);
+        const handler = later.find(({ guard }) => guard(error));
+        return handler ? handler.render(error, ctx) : errorHandler.defaultHandler(error, ctx);
+      };
+      errorHandler.register(isValueTypeError, renderValueTypeError(isImported, hostAnswer));
     }
     this.app.use(refuseKeysAtIdentityEndpoints(isImported), {
       tag: 'keyward-identity',
@@ -197,11 +204,8 @@ export class PluginKeywardServer extends Plugin {
       after: 'auth',
       before: ['setCurrentRole', 'acl', 'createMiddleware', 'default'],
     });
-    this.app.dataSourceManager.use(requireKnownNames(isImported), {
-      tag: 'keyward-known-names',
-      after: 'auth',
-      before: ['setCurrentRole', 'acl', 'createMiddleware', 'default'],
-    });
+    // After the ACL: a key learns nothing of a collection its role may not use.
+    this.app.dataSourceManager.use(requireKnownNames(isImported), { tag: 'keyward-known-names', after: 'acl' });
     guardKeyWrites(this.db, isConfiguration);
 
     const changes = await watchKeyChanges(this, this.store);

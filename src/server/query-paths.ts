@@ -1,10 +1,13 @@
 /** A field path's names as the host reads them: dotted text, empty parts dropped. */
 export const names = (parts: unknown[]): string[] => parts.flatMap((part) => String(part).split('.')).filter(Boolean);
 
-/** `appends`, `fields`, `sort` as the host takes them: arrays, or comma-separated text, `-` for descending. */
-export const listed = (value: unknown): string[][] =>
+/** `appends`, `fields`, `sort`, `filterKeys` items: arrays, or comma-separated text, `-` for descending. */
+export const items = (value: unknown): string[] =>
   [value]
     .flat()
     .flatMap((item) => (typeof item === 'string' ? item.split(',') : []))
-    .map((item) => names([item.trim().replace(/^-/, '')]))
-    .filter((path) => path.length > 0);
+    .map((item) => item.trim().replace(/^-/, ''))
+    .filter(Boolean);
+
+/** The same items as field paths. */
+export const listed = (value: unknown): string[][] => items(value).map((item) => names([item])).filter((path) => path.length > 0);

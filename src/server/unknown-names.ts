@@ -1,7 +1,7 @@
 import type { Context } from '@nocobase/actions';
 import { type KeywardError, refusals } from './errors';
 import { isObject } from './is-object';
-import { listed, names } from './query-paths';
+import { items, names } from './query-paths';
 
 interface ModelLike {
   rawAttributes: Record<string, { type?: { key?: string } }>;
@@ -15,62 +15,75 @@ function modelOf(ctx: Context, name: string): ModelLike | undefined {
   return model?.rawAttributes && model.associations ? model : undefined;
 }
 
+const hasOwn = (object: object, name: string) => Object.prototype.hasOwnProperty.call(object, name);
+
 /**
- * The first name of a dotted path that the model does not have, read as the host's query
- * builders read it: through associations to an attribute, after which only a JSON column's
- * own keys may follow.
+ * How a parameter's paths are read by the host: `fields` skips what it does not know past the
+ * first name; `sort` walks associations to a column; a filter (and `filterKeys`) walks them to a
+ * column, after which only the keys of a JSON column of the collection itself may follow.
  */
-function unknownStep(model: ModelLike, path: string[]): string | undefined {
+type Reading = 'fields' | 'sort' | 'filter';
+
+/** The first name of a path the host would fail on, read as {@link Reading} says. */
+function unknownStep(model: ModelLike, path: string[], reading: Reading): string | undefined {
   let current = model;
   for (let index = 0; index < path.length; index++) {
     const name = path[index];
     // Own names only: `constructor` or `__proto__` is no association of any model.
     if (hasOwn(current.associations, name)) {
+      if (reading === 'fields') {
+        return undefined;
+      }
       current = current.associations[name].target;
     } else if (hasOwn(current.rawAttributes, name)) {
-      return index === path.length - 1 || current.rawAttributes[name].type?.key?.includes('JSON') ? undefined : path[index + 1];
+      const json = reading === 'filter' && index === 0 && current.rawAttributes[name].type?.key?.includes('JSON');
+      return index === path.length - 1 || json ? undefined : path[index + 1];
     } else {
       return name;
     }
   }
-  return undefined;
+  // A path that ends at an association: the host's filter parser and sort have no column.
+  return reading === 'fields' || path.length === 0 ? undefined : path[path.length - 1];
 }
-
-const hasOwn = (object: object, name: string) => Object.prototype.hasOwnProperty.call(object, name);
 
 type Operators = Map<string, unknown>;
 
 /**
- * The first unknown name in a filter: an operator the database does not have (the host passes
- * it to Sequelize, a 500), or a field the model does not have. An operator of the host's own
- * (a function) takes its whole value, whatever it holds.
+ * The first name in a filter the host would fail on: an operator the database does not have
+ * (passed on to Sequelize), or a path (see {@link unknownStep}). An operator of the host's own
+ * (a function) takes its whole value, and the rest of a dotted key, whatever they hold. The
+ * path is one array, grown and cut back, so the walk is linear in what the filter holds.
  */
 function unknownInFilter(filter: unknown, model: ModelLike, operators: Operators, path: string[] = [], depth = 0): string | undefined {
-  if (!isObject(filter) && !Array.isArray(filter)) {
-    return path.length ? unknownStep(model, path) : undefined;
+  if ((!isObject(filter) && !Array.isArray(filter)) || !Object.keys(filter).length) {
+    return path.length ? unknownStep(model, path, 'filter') : undefined;
   }
   if (depth > 32) {
     return undefined;
   }
-  const entries = Object.entries(filter);
-  if (!entries.length) {
-    return path.length ? unknownStep(model, path) : undefined;
-  }
-  for (const [key, value] of entries) {
-    // One copy per key: a key of thousands of dotted parts costs as many steps, not their square.
-    const next = path.slice();
+  for (const [key, value] of Object.entries(filter)) {
+    const length = path.length;
     let consumed = false;
     for (const part of names([key])) {
       if (part.startsWith('$')) {
         if (!operators.has(part)) {
+          path.length = length;
           return part;
         }
-        consumed ||= typeof operators.get(part) === 'function';
+        if (typeof operators.get(part) === 'function') {
+          consumed = true;
+          break;
+        }
       } else if (!/^\d+$/.test(part)) {
-        next.push(part);
+        path.push(part);
       }
     }
-    const unknown = consumed ? (next.length ? unknownStep(model, next) : undefined) : unknownInFilter(value, model, operators, next, depth + 1);
+    const unknown = consumed
+      ? path.length
+        ? unknownStep(model, path, 'filter')
+        : undefined
+      : unknownInFilter(value, model, operators, path, depth + 1);
+    path.length = length;
     if (unknown !== undefined) {
       return unknown;
     }
@@ -78,35 +91,49 @@ function unknownInFilter(filter: unknown, model: ModelLike, operators: Operators
   return undefined;
 }
 
+/** The request's collection (or an association's target), as a model. */
+function requestModel(ctx: Context): ModelLike | undefined {
+  const [source, association] = ctx.action.resourceName.split('.');
+  const sourceModel = modelOf(ctx, source);
+  if (association === undefined) {
+    return sourceModel;
+  }
+  return sourceModel && hasOwn(sourceModel.associations, association) ? sourceModel.associations[association].target : undefined;
+}
+
+const unknownName = (name: string) =>
+  refusals.badInput('The query names a field or operator that does not exist: {{name}}.', { name: name.slice(0, 100) });
+
 /**
- * A name in a request's `fields`, `sort`, filter (or `filterKeys`) that its collection does not have, where
- * the host would answer a 500 (a name past an association, an unknown operator) or a bare
- * database refusal. `appends` and `except` are left as they are: the host skips names it does
- * not know there. Collections without a Sequelize model (some external data sources) are not
- * checked.
+ * A name in a request's `fields`, `sort`, filter (or `filterKeys`) that the host would fail on
+ * with a 500 or a bare database refusal: an unknown field or operator, a name past a column, a
+ * path that ends at an association where a column is needed, an empty part (`a..b`).
+ * `appends` and `except` are left as they are: the host skips names it does not know there.
+ * Collections without a Sequelize model (some external data sources) are not checked.
  */
 export function badQueryNames(ctx: Context, filterKeys: string[] = []): KeywardError | undefined {
-  const { resourceName, params } = ctx.action;
-  const [source, association] = resourceName.split('.');
-  const sourceModel = modelOf(ctx, source);
-  const model =
-    association === undefined
-      ? sourceModel
-      : sourceModel && hasOwn(sourceModel.associations, association)
-        ? sourceModel.associations[association].target
-        : undefined;
+  const model = requestModel(ctx);
   if (!model) {
     return undefined;
   }
+  const { params } = ctx.action;
+  const lists: [Reading, string[]][] = [
+    ['fields', items(params.fields)],
+    ['sort', items(params.sort)],
+    ['filter', filterKeys],
+  ];
+  for (const [reading, list] of lists) {
+    for (const item of list) {
+      const path = item.split('.');
+      const unknown = path.includes('') ? item : unknownStep(model, path, reading);
+      if (unknown !== undefined) {
+        return unknownName(unknown);
+      }
+    }
+  }
   const operators: Operators = (ctx.dataSource?.collectionManager?.db ?? ctx.db)?.operators ?? new Map();
-  const unknown =
-    [...listed(params.fields), ...listed(params.sort), ...filterKeys.map((key) => names([key]))]
-      .map((path) => unknownStep(model, path))
-      .find((name) => name !== undefined) ??
-    unknownInFilter(params.filter, model, operators);
-  return unknown === undefined
-    ? undefined
-    : refusals.badInput('The query names a field or operator that does not exist: {{name}}.', { name: unknown.slice(0, 100) });
+  const unknown = unknownInFilter(params.filter, model, operators);
+  return unknown === undefined ? undefined : unknownName(unknown);
 }
 
 /** The host's generic actions that find their row by `filterKeys`: without them, a 500. */
@@ -134,4 +161,3 @@ export function badActionParams(ctx: Context): KeywardError | undefined {
   }
   return undefined;
 }
-
