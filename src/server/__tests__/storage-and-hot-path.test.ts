@@ -101,6 +101,25 @@ describe('what is stored, and what a request costs', () => {
     expect(statements.filter((sql) => sql.includes(TABLE))).toHaveLength(1);
   });
 
+  it('tells a session token from an imported key once per request, not in every step that asks', async () => {
+    const store = plugin.store as unknown as { isImportedToken(token: string): boolean; imported: Set<string> };
+    store.imported.add(hashKey('an imported token'));
+    const ask = store.isImportedToken.bind(store);
+    let asked = 0;
+    store.isImportedToken = (token: string) => {
+      asked++;
+      return ask(token);
+    };
+    try {
+      const session = await app.agent().login(await app.db.getRepository('users').findOne({ filterByTk: 1 }), 'root');
+      expect((await session.get('/api/todos:list')).status).toBe(200);
+      expect(asked).toBe(1);
+    } finally {
+      store.isImportedToken = ask;
+      store.imported.delete(hashKey('an imported token'));
+    }
+  });
+
   it('refuses malformed keys without any query', async () => {
     const badChecksum = `${key.slice(0, -1)}${key.endsWith('a') ? 'b' : 'a'}`;
     const statements = await recordSql(app, async () => {

@@ -8,20 +8,25 @@ const KEY_HEADER_NAME = KEY_HEADER.toLowerCase();
 
 const isKey = (token: string, isImported: ImportedTokenCheck) => token.startsWith(KEY_PREFIX) || isImported(token);
 
+/** Each request's answer, asked by several steps: telling an imported key costs a hash. */
+const presented = new WeakMap<object, string | null>();
+
 /**
  * The key a request presents, if any: the whole `X-API-Key` header, or an `Authorization` token
  * (read as the host reads it: with or without `Bearer `) that starts with our prefix or is a key
  * imported from the built-in plugin. Anything else belongs to the host's other authenticators.
  */
 export function presentedKey(ctx: Pick<Context, 'req'>, isImported: ImportedTokenCheck): string | undefined {
-  // The headers as ctx.get reads them, without its lower-casing and delegation on every request.
-  const { headers } = ctx.req;
-  const header = headers[KEY_HEADER_NAME] as string | undefined;
-  if (header) {
-    return header.trim();
+  let key = presented.get(ctx.req);
+  if (key === undefined) {
+    // The headers as ctx.get reads them, without its lower-casing and delegation on every request.
+    const { headers } = ctx.req;
+    const header = headers[KEY_HEADER_NAME] as string | undefined;
+    const token = (headers.authorization || '').replace(/^Bearer\s+/i, '').trim();
+    key = header ? header.trim() : token && isKey(token, isImported) ? token : null;
+    presented.set(ctx.req, key);
   }
-  const token = (headers.authorization || '').replace(/^Bearer\s+/i, '').trim();
-  return token && isKey(token, isImported) ? token : undefined;
+  return key ?? undefined;
 }
 
 // The prefix's letters, the host's `token` parameter, or any percent-escape: a URL may encode
