@@ -12,7 +12,6 @@ interface CollectionLike {
   getField(name: string): FieldLike | undefined;
 }
 
-
 /**
  * Every field path a filter names, read as the host's filter parser reads it: flattened to
  * dotted keys, with operators (`$not`, `$and`, `$like`, …) and array or object indexes (`$and`
@@ -50,7 +49,6 @@ function userVariablePaths(value: unknown, depth = 0): string[][] {
   }
   return Object.values(value).flatMap((item) => userVariablePaths(item, depth + 1));
 }
-
 
 /** A query's fields: `['createdBy', 'email']`, `'createdBy.email'` or `'.password'`. */
 const queryFields = (items: unknown): string[][] =>
