@@ -33,6 +33,7 @@ import { configurationCheck } from './restrictions/configuration';
 import { guardKeyWrites } from './restrictions/key-write-guard';
 import { disableWorkflowsOnKeys, refusePathsToKeys } from './restrictions/no-paths-to-keys';
 import { restrictKeyRequests } from './restrictions/restrict-key-requests';
+import { moveWithinScope } from './restrictions/move-within-scope';
 import { pinKeyRole } from './restrictions/pin-key-role';
 import { routeKeyRequests } from './verification/route-key-requests';
 import { FailureFlood, maxFailuresFromEnv } from './verification/failure-flood';
@@ -206,6 +207,7 @@ export class PluginKeywardServer extends Plugin {
     });
     // After the ACL: a key learns nothing of a collection its role may not use.
     this.app.dataSourceManager.use(requireKnownNames(isImported), { tag: 'keyward-known-names', after: 'acl' });
+    this.app.dataSourceManager.use(moveWithinScope, { tag: 'keyward-move-scope', after: ['acl', 'keyward-known-names'] });
     guardKeyWrites(this.db, isConfiguration);
 
     const changes = await watchKeyChanges(this, this.store);

@@ -1,4 +1,5 @@
 import type { MockServer } from '@nocobase/test';
+import qs from 'qs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../constants';
 import { createApp, createKey, setUpTodos, withKey } from './helpers';
@@ -225,6 +226,80 @@ describe('bad input on requests of ours', () => {
     const move = await post('/api/todos:move', { sourceId: 2, targetId: 3 });
     badInput(move);
     expect(move.body.errors[0].message).toBe('move needs a sort field: sort is none.');
+  });
+
+  it("move: rows that are not there, or that the key's role may not update, are refused and nothing moves", async () => {
+    app.db.collection({ name: 'tags', fields: [{ name: 'name', type: 'string' }] });
+    app.db.collection({
+      name: 'tasks',
+      createdBy: true,
+      fields: [
+        { name: 'title', type: 'string' },
+        { name: 'sort', type: 'sort' },
+        { name: 'tags', type: 'belongsToMany', target: 'tags' },
+      ],
+    });
+    await app.db.sync();
+    const owner = await app.db.getRepository('users').findOne({ filter: { username: 'todos' } });
+    for (const [title, createdById] of [['theirs 1', 1], ['mine 1', owner.id], ['mine 2', owner.id], ['theirs 2', 1]]) {
+      // createdBy is the creating request's user: a row made here gets its creator set after.
+      const task = await app.db.getRepository('tasks').create({ values: { title } });
+      await app.db.getModel('tasks').update({ createdById }, { where: { id: task.get('id') }, hooks: false });
+    }
+    await app.db.getRepository('roles').create({
+      values: {
+        name: 'own-tasks',
+        resources: [
+          {
+            name: 'tasks',
+            usingActionsConfig: true,
+            actions: [
+              { name: 'view' },
+              { name: 'update', scope: { name: 'own', resourceName: 'tasks', scope: { createdById: '{{$user.id}}' } } },
+            ],
+          },
+        ],
+      },
+    });
+    await app.db.getRepository<any>('users.roles', owner.id).add({ tk: 'own-tasks' });
+    const { key: ownKey } = await createKey(app, owner, { role: { name: 'own-tasks' } });
+    const order = async () => (await app.db.getRepository('tasks').find({ sort: ['sort'] })).map((task: { get: (name: string) => unknown }) => task.get('title'));
+    const before = await order();
+    const move = (values: Record<string, unknown>) => withKey(app, ownKey).post(`/api/tasks:move?${qs.stringify(values)}`);
+    for (const values of [
+      { sourceId: 99, targetId: 2 },
+      { sourceId: 2, targetId: 99 },
+      { sourceId: 1, targetId: 2 },
+      { sourceId: 2, targetId: 4 },
+      { sourceId: 4, sticky: true },
+      { sourceId: 1, targetScope: { title: 'x' } },
+    ]) {
+      const res = await move(values);
+      badInput(res);
+      expect(res.body.errors[0].message, JSON.stringify(values)).toBe('There is no record this request may move: {{id}}.'.replace('{{id}}', String(values.sourceId === 2 && 'targetId' in values ? values.targetId : values.sourceId)));
+    }
+    badInput(await move({ sourceId: { $ne: 0 }, targetId: 2 }));
+    expect(await order()).toEqual(before);
+    expect((await move({ sourceId: 3, targetId: 2 })).status).toBe(200);
+    expect(await order()).toEqual(['theirs 1', 'mine 2', 'mine 1', 'theirs 2']);
+
+    // A role whose update lists its fields: move writes the sort field, so it must be listed.
+    const onlyTitle = await app.db.getRepository('roles').create({
+      values: { name: 'task-titles', resources: [{ name: 'tasks', usingActionsConfig: true, actions: [{ name: 'update', fields: ['title'] }] }] },
+    });
+    await app.db.getRepository<any>('users.roles', owner.id).add({ tk: onlyTitle.get('name') });
+    const { key: titleKey } = await createKey(app, owner, { role: { name: 'task-titles' } });
+    const refused = await withKey(app, titleKey).post('/api/tasks:move?sourceId=2&targetId=3');
+    badInput(refused);
+    expect(refused.body.errors[0].message).toBe('move writes sort, which this request may not change.');
+    expect(await order()).toEqual(['theirs 1', 'mine 2', 'mine 1', 'theirs 2']);
+
+    // The host's move does not sort a belongs-to-many association: a 500 there.
+    const tags = await app.db.getRepository('tags').create({ values: [{ name: 'a' }, { name: 'b' }] });
+    await app.db.getRepository<any>('tasks.tags', 1).set(tags.map((tag: { get: (name: string) => unknown }) => tag.get('id')));
+    const manyToMany = await withKey(app, rootKey).post('/api/tasks/1/tags:move?sourceId=1&targetId=2');
+    badInput(manyToMany);
+    expect(manyToMany.body.errors[0].message).toBe('move does not sort a belongs-to-many association.');
   });
 
   it('page and pageSize that are not whole numbers', async () => {
