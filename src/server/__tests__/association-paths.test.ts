@@ -156,6 +156,29 @@ describe('association paths under apiKeys', () => {
     }
   });
 
+  it('makes no join table of a field over the tables of the keys, in any case', async () => {
+    const agent = await app.agent().login(admin, 'admin');
+    const before = app.db.getCollection('apiKeys').model.rawAttributes;
+    // The host defines the join table as a collection of that name, over whatever table has it.
+    for (const [collection, through] of [['roles', 'keywardapikeys'], ['users', 'KEYWARDAPIKEYUSAGE'], ['roles', 'keyward_api_keys']]) {
+      const res = await agent
+        .post(`/api/collections/${collection}/fields:create`)
+        .send({ name: 'viaKeys', type: 'belongsToMany', interface: 'm2m', target: 'users', through, foreignKey: 'fk1', otherKey: 'createdById', targetKey: 'id' });
+      notAllowed(res, through);
+      expect(app.db.getCollection(through), through).toBeUndefined();
+      expect(app.db.getCollection(collection).getField('viaKeys'), through).toBeUndefined();
+    }
+    // Nor a target named as the table is.
+    notAllowed(
+      await agent.post('/api/collections/users/fields:create').send({ name: 'viaKeys', type: 'hasMany', interface: 'o2m', target: 'KeywardApiKeys', foreignKey: 'createdById' }),
+      'target',
+    );
+    // Defined in code, past the collection manager, it is refused too.
+    expect(() => app.db.collection({ name: 'keywardapikeys', fields: [{ name: 'hash', type: 'string' }] })).toThrow(/tables of API keys/);
+    expect(app.db.getCollection('keywardapikeys')).toBeUndefined();
+    expect(app.db.getCollection('apiKeys').model.rawAttributes).toBe(before);
+  });
+
   it('binds no workflow to the keys or their usage, whatever its trigger', async () => {
     const agent = await app.agent().login(admin, 'admin');
     for (const [type, collection] of [

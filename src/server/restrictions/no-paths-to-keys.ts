@@ -51,7 +51,9 @@ export function refusePathsToKeys(db: Database) {
     if (isOurs(field.get('collectionName'))) {
       throw refusal('API keys and their usage take no new fields.');
     }
-    if (isOurs(field.get('target')) || isOurs(field.get('through'))) {
+    // A join table is defined as a collection of its name, over the table of that name in any
+    // case: `through: 'keywardapikeys'` would be a second collection over the keys.
+    if ([field.get('target'), field.get('through')].some((name) => isOurs(name) || isOurTable(name))) {
       throw refusal('No field of another collection may point at API keys.');
     }
   };
@@ -77,6 +79,13 @@ export function refusePathsToKeys(db: Database) {
       throw refusal('No workflow may be bound to API keys or their usage.');
     }
   };
+  // Whatever defines it (a join table, a plugin's code), the database defines no other
+  // collection over their tables: ours are the only collections these guards know.
+  db.on('beforeDefineCollection', (options: { name?: unknown; tableName?: unknown; viewName?: unknown }) => {
+    if (!isOurs(options.name) && [options.viewName, options.tableName ?? options.name].some(isOurTable)) {
+      throw refusal('No collection may be made over the tables of API keys.');
+    }
+  });
   for (const [collection, refuse] of [
     ['fields', refuseField],
     ['dataSourcesFields', refuseField],
