@@ -30,7 +30,8 @@ function decodedPath(path: string): string {
  * association after a record id (`/api/users/1/apiKeys:list`), never a record id itself.
  */
 function addressesOurs(ctx: Context): boolean {
-  const prefix = `${ctx.app?.resourceManager?.options?.prefix ?? '/api'}/`;
+  // NocoBase's API_BASE_PATH, `/api/` by default, may end in a slash.
+  const prefix = `${(ctx.app?.resourceManager?.options?.prefix ?? '/api').replace(/\/+$/, '')}/`;
   const path = decodedPath(ctx.path);
   if (!path.startsWith(prefix)) {
     return false;

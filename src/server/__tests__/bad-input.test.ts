@@ -323,3 +323,27 @@ describe('bad input on requests of ours', () => {
     expect((await session.get('/api/todos:list?page=abc')).body.errors[0].code).toBeUndefined();
   });
 });
+
+describe("with the prefix a real app has (NocoBase's API_BASE_PATH defaults to /api/)", () => {
+  let app: MockServer;
+
+  beforeAll(async () => {
+    app = await createApp({ resourcer: { prefix: '/api/' } });
+  });
+
+  afterAll(async () => {
+    await app?.destroy();
+  });
+
+  it('a session request to our resources is still ours', async () => {
+    const root = await app.db.getRepository('users').findOne({ filterByTk: 1 });
+    const session = await app.agent().login(root);
+    const unknown = await session.get('/api/apiKeys:nothing');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.errors[0].code).toBe(ErrorCode.UNKNOWN_RESOURCE);
+    const source = await session.get('/api/apiKeys:list').set('X-Data-Source', 'nope');
+    expect(source.status).toBe(400);
+    expect(source.body.errors[0].code).toBe(ErrorCode.BAD_INPUT);
+    expect((await session.get('/api/apiKeys:list')).status).toBe(200);
+  });
+});
