@@ -62,8 +62,7 @@ function unreadableBody(status: unknown): KeywardError {
 /**
  * Outside the host's error handler, ahead of its body parser: a body that cannot be read fails
  * there, before any handler of the host's that answers in JSON, so Koa answers `Bad Request`
- * as text, or a 500 for a body that does not decompress. On the way out, the host's answers
- * that lack our shape get it (see {@link shapeHostAnswer}).
+ * as text, or a 500 for a body that does not decompress.
  */
 export function answerUnreadableBodies(isImported: ImportedTokenCheck) {
   return async function answerUnreadableBodies(ctx: Context, next: Next) {
@@ -78,9 +77,20 @@ export function answerUnreadableBodies(isImported: ImportedTokenCheck) {
         throw error;
       }
       renderKeywardError(unreadableBody((error as { status?: unknown })?.status), ctx);
-      return;
     }
-    shapeHostAnswer(ctx);
+  };
+}
+
+/**
+ * Outside the host's error handler, so that its rendering of what was thrown is seen too:
+ * on requests of ours, the host's answers that lack our shape get it (see {@link shapeHostAnswer}).
+ */
+export function shapeHostAnswers(isImported: ImportedTokenCheck) {
+  return async function shapeHostAnswers(ctx: Context, next: Next) {
+    await next();
+    if (isOurs(ctx, isImported)) {
+      shapeHostAnswer(ctx);
+    }
   };
 }
 
@@ -97,7 +107,8 @@ function shapeHostAnswer(ctx: Context) {
   const errors = (ctx.body as { errors?: unknown } | null)?.errors;
   if (ctx.status === 400 && Array.isArray(errors)) {
     for (const error of errors) {
-      if (error && typeof error === 'object' && !('code' in error)) {
+      // The host's default handler writes `code: undefined`, which JSON leaves out.
+      if (error && typeof error === 'object' && (error as { code?: unknown }).code == null) {
         (error as { code?: string }).code = ErrorCode.BAD_INPUT;
       }
     }
@@ -206,19 +217,23 @@ export function requireKnownNames(isImported: ImportedTokenCheck) {
   };
 }
 
-/**
- * A database's refusal of a value for its column's type: PostgreSQL's invalid text (`abc` for
- * an integer id), a number out of range, a bad date; MySQL's incorrect or out-of-range value.
- * SQLite takes any value. The host answers these with a 500.
- */
-const VALUE_TYPE_CODES = new Set(['22P02', '22003', '22007', '22008']);
-const MYSQL_VALUE_ERRNOS = new Set([1264, 1292, 1366]);
-
-export function isValueTypeError(error: unknown): boolean {
+/** Where the host's error handler finds a driver's error in Sequelize's. */
+function driverError(error: unknown): { code?: unknown; errno?: unknown } | null {
   const wrapped = error as { original?: { parent?: unknown }; parent?: unknown } | null;
-  // Where the host's error handler finds a driver's error in Sequelize's.
-  const cause = (wrapped?.original?.parent ?? wrapped?.parent ?? wrapped?.original ?? wrapped) as { code?: unknown; errno?: unknown } | null;
-  return VALUE_TYPE_CODES.has(cause?.code as string) || MYSQL_VALUE_ERRNOS.has(cause?.errno as number);
+  return (wrapped?.original?.parent ?? wrapped?.parent ?? wrapped?.original ?? wrapped) as { code?: unknown; errno?: unknown } | null;
+}
+
+const messageOf = (error: unknown) => String((error as { message?: unknown } | null)?.message ?? '');
+
+/** Whether the request sent this text: in its path, its query string or its body. */
+function sent(ctx: Context, text: string): boolean {
+  let query = ctx.querystring;
+  try {
+    query = decodeURIComponent(query);
+  } catch {
+    // As sent.
+  }
+  return [decodedPath(ctx.path), query, JSON.stringify((ctx.request as { body?: unknown }).body ?? '')].some((part) => part.includes(text));
 }
 
 /**
@@ -226,31 +241,86 @@ export function isValueTypeError(error: unknown): boolean {
  * column …`) is one the request sent: otherwise the value came from the server (a hook, a
  * view, a role's scope), and the fault is not the caller's.
  */
-function sentByRequest(error: unknown, ctx: Context): boolean {
-  const message = String((error as { message?: unknown })?.message ?? '');
+function quotedValueSent(error: unknown, ctx: Context): boolean {
+  const message = messageOf(error);
   const value = /"([^"]+)"/.exec(message)?.[1] ?? /'([^']+)' for column/.exec(message)?.[1];
-  if (value === undefined) {
-    return false;
-  }
-  let query = ctx.querystring;
-  try {
-    query = decodeURIComponent(query);
-  } catch {
-    // As sent.
-  }
-  return [decodedPath(ctx.path), query, JSON.stringify((ctx.request as { body?: unknown }).body ?? '')].some((sent) => sent.includes(value));
+  return value !== undefined && sent(ctx, value);
+}
+
+interface InputError {
+  /** The host's error, told by its driver code or its message. */
+  matches(error: unknown): boolean;
+  /** Whether the request, not the server, made it (see {@link quotedValueSent}). */
+  sentBy(error: unknown, ctx: Context): boolean;
+  message: string;
+}
+
+const VALUE_TYPE_MESSAGE = "A value in the request does not fit its field's type.";
+
+/**
+ * Errors the host answers with a 500 that, on requests of ours, are the request's input: one
+ * row each, the reason in its comment. Each is taken only when the request sent what it names;
+ * otherwise the host's answer stands.
+ */
+const INPUT_ERRORS: readonly InputError[] = [
+  // PostgreSQL refusing a value for its column's type: invalid text (`abc` for an integer id),
+  // a number out of range, a bad date or time.
+  {
+    matches: (error) => ['22P02', '22003', '22007', '22008'].includes(driverError(error)?.code as string),
+    sentBy: quotedValueSent,
+    message: VALUE_TYPE_MESSAGE,
+  },
+  // MySQL: an out-of-range, incorrect or mistyped value.
+  { matches: (error) => [1264, 1292, 1366].includes(driverError(error)?.errno as number), sentBy: quotedValueSent, message: VALUE_TYPE_MESSAGE },
+  // SQLite takes any value but in an integer primary key (`"id": "abc"`); its message names none,
+  // so the request must have sent a body or a query.
+  {
+    matches: (error) => driverError(error)?.code === 'SQLITE_MISMATCH',
+    sentBy: (_, ctx) => ctx.querystring !== '' || (ctx.request as { body?: unknown }).body !== undefined,
+    message: VALUE_TYPE_MESSAGE,
+  },
+  // The host's date operators ($dateOn, $dateBefore, …) given what is no date: it quotes it as JSON.
+  {
+    matches: (error) => /^Invalid Date "/.test(messageOf(error)),
+    sentBy: (error, ctx) => sent(ctx, messageOf(error).slice('Invalid Date "'.length, -1)),
+    message: 'A date in the filter is not one the server reads.',
+  },
+  // A date operator's relative range (`{"type": …}`) of a type it does not know.
+  {
+    matches: (error) => /^Unsupported type: /.test(messageOf(error)),
+    sentBy: (error, ctx) => sent(ctx, messageOf(error).slice('Unsupported type: '.length)),
+    message: 'A date in the filter is not one the server reads.',
+  },
+  // Sequelize refusing an operator's value, such as an object inside `$in`.
+  {
+    matches: (error) => /^Invalid value /.test(messageOf(error)),
+    sentBy: (_, ctx) => sent(ctx, 'filter'),
+    message: 'A value in the filter does not fit its operator.',
+  },
+  // A bulk update (an array of records) with a record that lacks its primary key.
+  {
+    matches: (error) => messageOf(error) === 'filterByTk invalid',
+    sentBy: (_, ctx) => Array.isArray((ctx.request as { body?: unknown }).body),
+    message: 'Each record of a bulk update needs its primary key.',
+  },
+];
+
+export function isInputError(error: unknown): boolean {
+  return INPUT_ERRORS.some((row) => row.matches(error));
 }
 
 /**
- * For the host's error handler: on requests of ours, a value the request sent that the
- * database refuses is bad input; anything else goes on to the handlers after this one, or the
- * host's own answer.
+ * For the host's error handler: on requests of ours, an {@link INPUT_ERRORS} error the request
+ * made is bad input; anything else goes on to the handlers after this one, or the host's own
+ * answer.
  */
-export function renderValueTypeError(isImported: ImportedTokenCheck, hostAnswer: (error: unknown, ctx: Context) => void) {
-  return (error: unknown, ctx: Context) =>
-    isOurs(ctx, isImported) && sentByRequest(error, ctx)
-      ? renderKeywardError(refusals.badInput("A value in the request does not fit its field's type."), ctx)
+export function renderInputError(isImported: ImportedTokenCheck, hostAnswer: (error: unknown, ctx: Context) => void) {
+  return (error: unknown, ctx: Context) => {
+    const row = INPUT_ERRORS.find((candidate) => candidate.matches(error));
+    return row && isOurs(ctx, isImported) && row.sentBy(error, ctx)
+      ? renderKeywardError(refusals.badInput(row.message), ctx)
       : hostAnswer(error, ctx);
+  };
 }
 
 /**

@@ -5,10 +5,11 @@ import { LOCALES } from '../locale';
 import {
   answerUnreadableBodies,
   checkRequestShape,
-  isValueTypeError,
-  renderValueTypeError,
+  isInputError,
+  renderInputError,
   requireKnownNames,
   requireRowsToWrite,
+  shapeHostAnswers,
 } from './bad-input';
 import { KeywardError, renderKeywardError } from './errors';
 import * as apiKeyActions from './actions/api-keys';
@@ -165,11 +166,11 @@ export class PluginKeywardServer extends Plugin {
       errorHandler.register((error) => error instanceof KeywardError, renderKeywardError);
       // Not ours: the host's answer, from the first handler registered after this one that takes it.
       const hostAnswer = (error: unknown, ctx: unknown) => {
-        const later = errorHandler.handlers.slice(errorHandler.handlers.findIndex((handler) => handler.guard === isValueTypeError) + 1);
+        const later = errorHandler.handlers.slice(errorHandler.handlers.findIndex((handler) => handler.guard === isInputError) + 1);
         const handler = later.find(({ guard }) => guard(error));
         return handler ? handler.render(error, ctx) : errorHandler.defaultHandler(error, ctx);
       };
-      errorHandler.register(isValueTypeError, renderValueTypeError(isImported, hostAnswer));
+      errorHandler.register(isInputError, renderInputError(isImported, hostAnswer));
     }
     this.app.use(refuseKeysAtIdentityEndpoints(isImported), {
       tag: 'keyward-identity',
@@ -182,6 +183,7 @@ export class PluginKeywardServer extends Plugin {
       after: ['logger', 'i18n'],
       before: 'bodyParser',
     });
+    this.app.use(shapeHostAnswers(isImported), { tag: 'keyward-host-answers', after: 'i18n', before: 'errorHandler' });
     this.app.use(checkRequestShape(isImported), { tag: 'keyward-request-shape', after: 'dataWrapping', before: 'dataSource' });
     this.app.dataSourceManager.use(requireRowsToWrite(isImported), {
       tag: 'keyward-rows-to-write',

@@ -8,6 +8,7 @@ import { refusals } from '../../server/errors';
 const PATTERNS = [
   /\bt\('([^']+)'/g, // t('…') in the client
   /badInput\(\s*'([^']+)'/g, // server input errors
+  /^\s+message: '([^']+)',$/gm, // messages kept in a table of errors
   /_MESSAGE = '([^']+)'/g,
   /^\s+['\w]+: '([0-9A-Z][a-z0-9 ]*)',$/gm, // label maps handed to t() through a variable
   /empty="([^"]+)"/g,

@@ -318,6 +318,27 @@ describe('bad input on requests of ours', () => {
     expect(res.body.errors).toEqual([{ message: 'Invalid SQL column or table reference', code: ErrorCode.BAD_INPUT }]);
   });
 
+  it('values the host fails on while building the query, and its own thrown 400s, get a status and a code', async () => {
+    const filtered = (filter: object) => withKey(app, rootKey).get(`/api/todos:list?filter=${encodeURIComponent(JSON.stringify(filter))}`);
+    const cases: [string, Promise<{ status: number; body: any }>, string][] = [
+      ['an object in $in', filtered({ title: { $in: [{ a: 1 }] } }), 'A value in the filter does not fit its operator.'],
+      ['no date for $dateOn', filtered({ createdAt: { $dateOn: 'someday' } }), 'A date in the filter is not one the server reads.'],
+      ['a relative date of no known type', filtered({ createdAt: { $dateOn: { type: 'fortnight' } } }), 'A date in the filter is not one the server reads.'],
+      ['a bulk update record without its id', withKey(app, rootKey).post('/api/todos:update?filterByTk=1').send([1]), 'Each record of a bulk update needs its primary key.'],
+      ['a text id', withKey(app, rootKey).post('/api/todos:create').send({ id: 'abc', title: 'x' }), "A value in the request does not fit its field's type."],
+    ];
+    for (const [what, request, message] of cases) {
+      const res = await request;
+      badInput(res);
+      expect(res.body.errors[0].message, what).toBe(message);
+    }
+    // A 400 the host throws (not one it answers) gets the code too, its message kept.
+    const query = await withKey(app, rootKey).post('/api/todos:query?measures[0][field]=id&measures[0][aggregation]=bogus');
+    expect(query.status).toBe(400);
+    expect(query.body.errors).toEqual([{ message: 'Query action requires at least one measure or dimension', code: ErrorCode.BAD_INPUT }]);
+    expect(await app.db.getRepository('todos').count({ filter: { title: 'x' } })).toBe(0);
+  });
+
   it("requests that are not ours keep the host's answers", async () => {
     expect((await session.get('/api/nope:list')).text).toBe('Not Found');
     expect((await session.get('/api/todos:list?page=abc')).body.errors[0].code).toBeUndefined();
