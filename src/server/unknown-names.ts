@@ -20,9 +20,10 @@ const hasOwn = (object: object, name: string) => Object.prototype.hasOwnProperty
 /**
  * How a parameter's paths are read by the host: `fields` skips what it does not know past the
  * first name; `sort` walks associations to a column; a filter (and `filterKeys`) walks them to a
- * column, after which only the keys of a JSON column of the collection itself may follow.
+ * column, after which only the keys of a JSON column of the collection itself may follow; an
+ * export's columns walk associations to a column or end at one.
  */
-type Reading = 'fields' | 'sort' | 'filter';
+type Reading = 'fields' | 'sort' | 'filter' | 'columns';
 
 /** The first name of a path the host would fail on, read as {@link Reading} says. */
 function unknownStep(model: ModelLike, path: string[], reading: Reading): string | undefined {
@@ -43,7 +44,7 @@ function unknownStep(model: ModelLike, path: string[], reading: Reading): string
     }
   }
   // A path that ends at an association: the host's filter parser and sort have no column.
-  return reading === 'fields' || path.length === 0 ? undefined : path[path.length - 1];
+  return reading === 'fields' || reading === 'columns' || path.length === 0 ? undefined : path[path.length - 1];
 }
 
 type Operators = Map<string, unknown>;
@@ -141,7 +142,8 @@ const FINDS_BY_FILTER_KEYS = new Set(['updateOrCreate', 'firstOrCreate']);
 
 /**
  * Parameters the host's own generic actions need and fail without, with a 500: `filterKeys`
- * naming fields for `updateOrCreate`/`firstOrCreate`, a sort field for `move`.
+ * naming fields for `updateOrCreate`/`firstOrCreate`, columns for `export`, a sort field for
+ * `move`.
  */
 export function badActionParams(ctx: Context): KeywardError | undefined {
   const { resourceName, actionName, params } = ctx.action;
@@ -152,6 +154,9 @@ export function badActionParams(ctx: Context): KeywardError | undefined {
     }
     return badQueryNames(ctx, keys as string[]);
   }
+  if (actionName === 'export') {
+    return badExportColumns(ctx);
+  }
   if (actionName === 'move' && !resourceName.includes('.')) {
     const collections = ctx.dataSource?.collectionManager ?? ctx.db;
     const sortField = typeof params.sortField === 'string' ? params.sortField : 'sort';
@@ -160,4 +165,32 @@ export function badActionParams(ctx: Context): KeywardError | undefined {
     }
   }
   return undefined;
+}
+
+const COLUMNS_MESSAGE = 'export needs columns: a list of { dataIndex: [a field, …] }.';
+
+/**
+ * The export plugin's `columns` (in the body or the query, as a list or its JSON): each one's
+ * `dataIndex` is a path the exporter resolves field by field, failing with a 500 on anything
+ * else.
+ */
+function badExportColumns(ctx: Context): KeywardError | undefined {
+  const { params } = ctx.action;
+  let columns: unknown = params.values?.columns ?? params.columns;
+  if (typeof columns === 'string') {
+    try {
+      columns = JSON.parse(columns);
+    } catch {
+      return refusals.badInput(COLUMNS_MESSAGE);
+    }
+  }
+  const paths = Array.isArray(columns) ? columns.map((column) => (isObject(column) ? column.dataIndex : undefined)) : [];
+  const wellFormed = (path: unknown): path is string[] =>
+    Array.isArray(path) && path.length > 0 && path.every((name) => typeof name === 'string' && name !== '');
+  if (!Array.isArray(columns) || !paths.every(wellFormed)) {
+    return refusals.badInput(COLUMNS_MESSAGE);
+  }
+  const model = requestModel(ctx);
+  const unknown = model && (paths as string[][]).map((path) => unknownStep(model, path, 'columns')).find((name) => name !== undefined);
+  return unknown === undefined ? undefined : unknownName(unknown);
 }

@@ -368,3 +368,40 @@ describe("with the prefix a real app has (NocoBase's API_BASE_PATH defaults to /
     expect((await session.get('/api/apiKeys:list')).status).toBe(200);
   });
 });
+
+describe('the export plugin, with a key', () => {
+  let app: MockServer;
+  let rootKey: string;
+
+  beforeAll(async () => {
+    app = await createApp({ extraPlugins: ['action-export'] });
+    await setUpTodos(app);
+    const root = await app.db.getRepository('users').findOne({ filterByTk: 1 });
+    ({ key: rootKey } = await createKey(app, root, { role: { name: 'root' } }, 'root'));
+  });
+
+  afterAll(async () => {
+    await app?.destroy();
+  });
+
+  it('columns the exporter cannot resolve are a 400, not its 500', async () => {
+    const exported = (columns?: unknown) => withKey(app, rootKey).post('/api/todos:export').send(columns === undefined ? {} : { columns });
+    const shape = 'export needs columns: a list of { dataIndex: [a field, …] }.';
+    for (const [columns, message] of [
+      [undefined, shape],
+      ['x', shape],
+      [[{ dataIndex: 'title' }], shape],
+      [[{ dataIndex: [] }], shape],
+      ['[{"dataIndex":["nope"]}]', 'The query names a field or operator that does not exist: nope.'],
+      [[{ dataIndex: ['title', 'length'] }], 'The query names a field or operator that does not exist: length.'],
+      [[{ dataIndex: ['createdBy', 'nope'] }], 'The query names a field or operator that does not exist: nope.'],
+    ] as const) {
+      const res = await exported(columns);
+      expect(res.status, JSON.stringify(columns)).toBe(400);
+      expect(res.body.errors, JSON.stringify(columns)).toEqual([{ message, code: ErrorCode.BAD_INPUT }]);
+    }
+    for (const columns of [[{ dataIndex: ['title'], title: 'Title' }], [{ dataIndex: ['createdBy', 'nickname'] }], [{ dataIndex: ['createdBy'] }]]) {
+      expect((await exported(columns)).status, JSON.stringify(columns)).toBe(200);
+    }
+  });
+});
