@@ -237,6 +237,7 @@ describe('bad input on requests of ours', () => {
         { name: 'title', type: 'string' },
         { name: 'sort', type: 'sort' },
         { name: 'tags', type: 'belongsToMany', target: 'tags' },
+        { name: 'parent', type: 'belongsTo', target: 'tasks', foreignKey: 'parentId' },
       ],
     });
     await app.db.sync();
@@ -294,12 +295,22 @@ describe('bad input on requests of ours', () => {
     expect(refused.body.errors[0].message).toBe('move writes sort, which this request may not change.');
     expect(await order()).toEqual(['theirs 1', 'mine 2', 'mine 1', 'theirs 2']);
 
-    // The host's move does not sort a belongs-to-many association: a 500 there.
+    // Through an association the host moves any row of the target by id, while the
+    // association's repository would check others (a belongs-to finds its one related row,
+    // whatever the ids), and on a belongs-to-many it fails with a 500: refused.
+    await app.db.getModel('tasks').update({ parentId: 2 }, { where: { id: 3 }, hooks: false });
     const tags = await app.db.getRepository('tags').create({ values: [{ name: 'a' }, { name: 'b' }] });
     await app.db.getRepository<any>('tasks.tags', 1).set(tags.map((tag: { get: (name: string) => unknown }) => tag.get('id')));
-    const manyToMany = await withKey(app, rootKey).post('/api/tasks/1/tags:move?sourceId=1&targetId=2');
-    badInput(manyToMany);
-    expect(manyToMany.body.errors[0].message).toBe('move does not sort a belongs-to-many association.');
+    for (const [key, path] of [
+      [ownKey, '/api/tasks/3/parent:move?sourceId=1&targetId=4'],
+      [ownKey, '/api/tasks/3/parent:move?sourceId=4&sticky=true'],
+      [rootKey, '/api/tasks/1/tags:move?sourceId=1&targetId=2'],
+    ]) {
+      const res = await withKey(app, key).post(path);
+      badInput(res);
+      expect(res.body.errors[0].message, path).toBe('With an API key, move sorts the rows of a collection, not through an association.');
+    }
+    expect(await order()).toEqual(['theirs 1', 'mine 2', 'mine 1', 'theirs 2']);
   });
 
   it('page and pageSize that are not whole numbers', async () => {

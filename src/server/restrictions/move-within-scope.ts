@@ -4,7 +4,6 @@ import { definesItself } from '../resource-actions';
 
 interface MoveRepository {
   findOne?(options: { filterByTk: unknown; filter?: unknown }): Promise<unknown>;
-  association?: { associationType?: string; foreignKey?: string };
   collection?: { getField(name: string): { get(option: string): unknown } | undefined };
 }
 
@@ -14,31 +13,18 @@ type Row = { get(field: string): unknown };
 const ROW_PARAMS = ['sourceId', 'targetId'] as const;
 
 /**
- * The field `move` writes, as the host's field-sort action picks it: the one named, else an
- * association's `<foreign key>Sort`, else `sort`.
- */
-function sortFieldOf(repository: MoveRepository, sortField: unknown): string {
-  if (typeof sortField === 'string') {
-    return sortField;
-  }
-  const foreignKey = repository.association?.foreignKey;
-  return foreignKey ? `${foreignKey}Sort` : 'sort';
-}
-
-/**
  * What the host's `move` would do beyond the role of the key that asks. Its handler finds the
  * rows by id alone: the role's scope on `update` (only its own records, say), which the ACL
  * puts in the request's filter, is never applied, nor its field list (`move` writes the sort
  * field, and with `targetScope` the field that scopes the sort). A row that is not there is a
- * 500. So each row must be one the request's filter reaches, and the fields `move` writes must
- * be in the role's list, if it has one. A row the role may not update is answered as a row that is
- * not there: the key learns nothing of it.
+ * 500. So each row must be one the request's filter reaches, found as the host finds it (by the
+ * collection's record key), and the fields `move` writes must be in the role's list, if it has
+ * one. A row the role may not update is answered as a row that is not there: the key learns
+ * nothing of it. The rows between the two positions still shift by one, whoever's they are:
+ * the order is one for the whole collection.
  */
 async function beyondRole(ctx: Context, repository: MoveRepository): Promise<KeywardError | undefined> {
   const { params } = ctx.action;
-  if (repository.association?.associationType === 'BelongsToMany') {
-    return refusals.badInput('move does not sort a belongs-to-many association.');
-  }
   const rows: Row[] = [];
   for (const name of ROW_PARAMS) {
     const id = params[name];
@@ -56,7 +42,7 @@ async function beyondRole(ctx: Context, repository: MoveRepository): Promise<Key
   }
   const { whitelist } = params as { whitelist?: unknown };
   if (Array.isArray(whitelist)) {
-    const sortField = sortFieldOf(repository, params.sortField);
+    const sortField = typeof params.sortField === 'string' ? params.sortField : 'sort';
     const scopeKey = repository.collection?.getField(sortField)?.get('scopeKey');
     // The scope is written when the row goes to another: named, or the target's.
     const [source, target] = rows;
@@ -71,10 +57,19 @@ async function beyondRole(ctx: Context, repository: MoveRepository): Promise<Key
   return undefined;
 }
 
-/** After the ACL, on requests made with a key: the host's generic `move` kept to the key's role. */
+/**
+ * After the ACL, on requests made with a key: the host's generic `move` kept to the key's role.
+ * Only on a collection itself: through an association (`tasks/1/parent:move`) the host still
+ * moves any row of the target collection by id, where the association's repository would check
+ * other rows, or none (a belongs-to finds its one related row whatever the id), and the ACL's
+ * filter is the association's, not the target's.
+ */
 export async function moveWithinScope(ctx: Context, next: Next) {
   const { action } = ctx;
   if (ctx.state.apiKey && action?.actionName === 'move' && !definesItself(ctx, action.resourceName, 'move')) {
+    if (action.resourceName.includes('.')) {
+      throwKeywardError(ctx, refusals.badInput('With an API key, move sorts the rows of a collection, not through an association.'));
+    }
     const repository = ctx.getCurrentRepository?.() as MoveRepository | undefined;
     // A repository that moves rows itself, or one of a data source without `findOne`, is not
     // the host's generic handler's case.
