@@ -245,3 +245,37 @@ describe('association paths under apiKeys', () => {
     expect(warnings).toEqual([{ message: expect.stringContaining('turned off a workflow'), meta: { workflowId: old.id, title: 'old capture' } }]);
   });
 });
+
+describe("the keys' tables under the app's table prefix (DB_TABLE_PREFIX)", () => {
+  let app: MockServer;
+
+  beforeAll(async () => {
+    app = await createApp({ extraPlugins: ['data-source-main'], database: { tablePrefix: 'nb_' } });
+  });
+
+  afterAll(async () => {
+    await app?.destroy();
+  });
+
+  it('knows them by their prefixed names too: the host adds the prefix only to a name without it', async () => {
+    const admin = await createUser(app, 'boss', ['admin']);
+    const agent = await app.agent().login(admin, 'admin');
+    const refusedAs = (res: { status: number; body: any }, what: string) => {
+      expect(res.status, `${what}: ${JSON.stringify(res.body)}`).toBe(403);
+      expect(res.body.errors[0].code, what).toBe(ErrorCode.ACTION_NOT_ALLOWED);
+    };
+    const fields = [{ name: 'hash', type: 'string' }];
+    refusedAs(await agent.post('/api/collections:create').send({ name: 'nb_keywardApiKeys', autoGenId: false, timestamps: false, fields }), 'a collection');
+    refusedAs(
+      await agent
+        .post('/api/collections/roles/fields:create')
+        .send({ name: 'viaKeys', type: 'belongsToMany', interface: 'm2m', target: 'users', through: 'NB_keywardapikeys', foreignKey: 'fk1', otherKey: 'createdById', targetKey: 'id' }),
+      'a join table',
+    );
+    expect(() => app.db.collection({ name: 'sneaky', tableName: 'nb_keyward_api_key_usage', fields })).toThrow(/tables of API keys/);
+    expect(app.db.getCollection('nb_keywardApiKeys')).toBeUndefined();
+    expect(app.db.getCollection('sneaky')).toBeUndefined();
+    // A name that only looks alike is another table.
+    expect(() => app.db.collection({ name: 'nbkeywardApiKeys', fields })).not.toThrow();
+  });
+});

@@ -5,15 +5,24 @@ import { KeywardError } from '../errors';
 type Row = { get(name: string): unknown };
 
 const OURS = new Set([COLLECTION, USAGE_COLLECTION]);
-/**
- * A table name as the database may read it: without case (SQLite, MySQL), quotes or schema, and
- * without underscores (an `underscored` app names tables in snake case).
- */
-const tableKey = (name: string) => name.replace(/["`[\]]/g, '').split('.').pop()!.replace(/_/g, '').trim().toLowerCase();
-const OUR_TABLES = new Set([TABLE, USAGE_TABLE].map(tableKey));
 
 const isOurs = (name: unknown) => typeof name === 'string' && OURS.has(name);
-const isOurTable = (name: unknown) => typeof name === 'string' && OUR_TABLES.has(tableKey(name));
+
+/**
+ * Whether a table name, as the database may read it, is one of ours: without case (SQLite,
+ * MySQL), quotes or schema; without the app's table prefix (`DB_TABLE_PREFIX`), which the host
+ * adds to a name only when it does not start with it, so `nb_keywardApiKeys` is the keys table
+ * there too; and without underscores (an `underscored` app names tables in snake case).
+ */
+function ourTableCheck(db: Database) {
+  const prefix = db.getTablePrefix().toLowerCase();
+  const tableKey = (name: string) => {
+    const bare = name.replace(/["`[\]]/g, '').split('.').pop()!.trim().toLowerCase();
+    return (prefix && bare.startsWith(prefix) ? bare.slice(prefix.length) : bare).replace(/_/g, '');
+  };
+  const ourTables = new Set([TABLE, USAGE_TABLE].map(tableKey));
+  return (name: unknown) => typeof name === 'string' && ourTables.has(tableKey(name));
+}
 /** A workflow's `main:apiKeys` (or `apiKeys`, the main data source's): the data source is main. */
 const isOurCollectionName = (name: unknown) => typeof name === 'string' && /^(main:)?(apiKeys|apiKeyUsage)$/.test(name);
 
@@ -42,6 +51,7 @@ const refusal = (message: string) => new KeywardError(403, ErrorCode.ACTION_NOT_
  *   workflow that names them (a query, create or update node).
  */
 export function refusePathsToKeys(db: Database) {
+  const isOurTable = ourTableCheck(db);
   // Fields from the collection manager (`fields`) and the data-source manager (`dataSourcesFields`,
   // which applies the main source's to the main database).
   const refuseField = (field: Row) => {
