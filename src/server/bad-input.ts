@@ -3,6 +3,7 @@ import { parseQuery, parseRequest } from '@nocobase/resourcer';
 import { isValidFilter } from '@nocobase/utils';
 import { COLLECTION, ErrorCode, HANDOVER_RESOURCE, USAGE_COLLECTION } from '../constants';
 import { KeywardError, refusals, renderKeywardError, throwKeywardError } from './errors';
+import { isObject } from './is-object';
 import { definesItself } from './resource-actions';
 import { items } from './query-paths';
 import { badActionParams, badQueryNames } from './unknown-names';
@@ -40,6 +41,9 @@ function addressesOurs(ctx: Context): boolean {
   return [resource, association].some((name) => name !== undefined && OUR_RESOURCES.has(name.split(':')[0]));
 }
 
+/** The body as the host's body parser left it (undefined before it has read one). */
+const bodyOf = (ctx: Context) => (ctx.request as { body?: unknown }).body;
+
 const isOurs = (ctx: Context, isImported: ImportedTokenCheck) => addressesOurs(ctx) || presentedKey(ctx, isImported) !== undefined;
 
 /**
@@ -73,7 +77,7 @@ export function answerUnreadableBodies(isImported: ImportedTokenCheck) {
       await next();
     } catch (error) {
       // The body parser sets the body once it has read one: an error after that is not its.
-      if (error instanceof KeywardError || (ctx.request as { body?: unknown }).body !== undefined) {
+      if (error instanceof KeywardError || bodyOf(ctx) !== undefined) {
         throw error;
       }
       renderKeywardError(unreadableBody((error as { status?: unknown })?.status), ctx);
@@ -225,15 +229,65 @@ function driverError(error: unknown): { code?: unknown; errno?: unknown } | null
 
 const messageOf = (error: unknown) => String((error as { message?: unknown } | null)?.message ?? '');
 
-/** Whether the request sent this text: in its path, its query string or its body. */
-function sent(ctx: Context, text: string): boolean {
+/**
+ * Whether the request sent this value: a part of its path, or within its query string or its
+ * body. Never an empty one, which every request "contains".
+ */
+function sent(ctx: Context, value: string): boolean {
+  if (value === '') {
+    return false;
+  }
   let query = ctx.querystring;
   try {
     query = decodeURIComponent(query);
   } catch {
     // As sent.
   }
-  return [decodedPath(ctx.path), query, JSON.stringify((ctx.request as { body?: unknown }).body ?? '')].some((part) => part.includes(text));
+  // A path part with or without its action (`…/50% off:get` gives the host the id `50% off:get`).
+  const inPath = decodedPath(ctx.path)
+    .split('/')
+    .some((part) => part === value || part.split(':')[0] === value);
+  return inPath || query.includes(value) || JSON.stringify(bodyOf(ctx) ?? '').includes(value);
+}
+
+/**
+ * The filters the request itself sent: in its query (as the host parses it) and its body. The
+ * role's scope, which the ACL adds to the action's filter, is not among them.
+ */
+function sentFilters(ctx: Context): unknown[] {
+  let fromQuery: unknown;
+  try {
+    fromQuery = parseQuery(ctx.querystring).filter;
+  } catch {
+    // Refused before any handler (see checkRequestShape).
+  }
+  return [fromQuery, (bodyOf(ctx) as { filter?: unknown } | undefined)?.filter].filter((filter) => filter !== undefined);
+}
+
+/** The texts the request's own filters give the host's date operators (`$dateOn`, …), at any depth. */
+function sentDateValues(ctx: Context): string[] {
+  const values: string[] = [];
+  const collect = (node: unknown, inDate: boolean): void => {
+    if (typeof node === 'string' && inDate) {
+      values.push(node);
+    } else if (Array.isArray(node)) {
+      node.forEach((item) => collect(item, inDate));
+    } else if (isObject(node)) {
+      Object.entries(node).forEach(([key, value]) => collect(value, inDate || key.startsWith('$date')));
+    }
+  };
+  sentFilters(ctx).forEach((filter) => collect(filter, false));
+  return values;
+}
+
+/** What a message quotes after its fixed start, read back as JSON (a string); else undefined. */
+function quotedAfter(message: string, start: string): string | undefined {
+  try {
+    const value: unknown = JSON.parse(message.slice(start.length));
+    return typeof value === 'string' ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -273,34 +327,45 @@ const INPUT_ERRORS: readonly InputError[] = [
   // MySQL: an out-of-range, incorrect or mistyped value.
   { matches: (error) => [1264, 1292, 1366].includes(driverError(error)?.errno as number), sentBy: quotedValueSent, message: VALUE_TYPE_MESSAGE },
   // SQLite takes any value but in an integer primary key (`"id": "abc"`); its message names none,
-  // so the request must have sent a body or a query.
+  // so the request must have sent values to write.
   {
     matches: (error) => driverError(error)?.code === 'SQLITE_MISMATCH',
-    sentBy: (_, ctx) => ctx.querystring !== '' || (ctx.request as { body?: unknown }).body !== undefined,
+    sentBy: (_, ctx) => {
+      const body = bodyOf(ctx);
+      return Array.isArray(body) ? body.length > 0 : isObject(body) && Object.keys(body).length > 0;
+    },
     message: VALUE_TYPE_MESSAGE,
   },
-  // The host's date operators ($dateOn, $dateBefore, …) given what is no date: it quotes it as JSON.
+  // The host's date operators ($dateOn, $dateBefore, …) given what is no date: it quotes it as
+  // JSON, and the request's own filter must give it to such an operator.
   {
     matches: (error) => /^Invalid Date "/.test(messageOf(error)),
-    sentBy: (error, ctx) => sent(ctx, messageOf(error).slice('Invalid Date "'.length, -1)),
+    sentBy: (error, ctx) => {
+      const value = quotedAfter(messageOf(error), 'Invalid Date ');
+      return !!value && sentDateValues(ctx).includes(value);
+    },
     message: 'A date in the filter is not one the server reads.',
   },
   // A date operator's relative range (`{"type": …}`) of a type it does not know.
   {
     matches: (error) => /^Unsupported type: /.test(messageOf(error)),
-    sentBy: (error, ctx) => sent(ctx, messageOf(error).slice('Unsupported type: '.length)),
+    sentBy: (error, ctx) => {
+      const type = messageOf(error).slice('Unsupported type: '.length);
+      return type !== '' && sentDateValues(ctx).includes(type);
+    },
     message: 'A date in the filter is not one the server reads.',
   },
-  // Sequelize refusing an operator's value, such as an object inside `$in`.
+  // Sequelize refusing an operator's value, such as an object inside `$in`: it prints the value
+  // in its own notation, so only whether the request sent a filter can be told.
   {
     matches: (error) => /^Invalid value /.test(messageOf(error)),
-    sentBy: (_, ctx) => sent(ctx, 'filter'),
+    sentBy: (_, ctx) => sentFilters(ctx).length > 0,
     message: 'A value in the filter does not fit its operator.',
   },
   // A bulk update (an array of records) with a record that lacks its primary key.
   {
     matches: (error) => messageOf(error) === 'filterByTk invalid',
-    sentBy: (_, ctx) => Array.isArray((ctx.request as { body?: unknown }).body),
+    sentBy: (_, ctx) => Array.isArray(bodyOf(ctx)),
     message: 'Each record of a bulk update needs its primary key.',
   },
 ];

@@ -348,6 +348,19 @@ describe('bad input on requests of ours', () => {
     expect(query.status).toBe(400);
     expect(query.body.errors).toEqual([{ message: 'Query action requires at least one measure or dimension', code: ErrorCode.BAD_INPUT }]);
     expect(await app.db.getRepository('todos').count({ filter: { title: 'x' } })).toBe(0);
+
+    // The same failure from what the server adds (a role's scope with a bad date) is the server's.
+    await app.db.getRepository('roles').create({
+      values: {
+        name: 'bad-scope',
+        resources: [{ name: 'todos', usingActionsConfig: true, actions: [{ name: 'view', scope: { name: 'bad', resourceName: 'todos', scope: { createdAt: { $dateOn: 'a' } } } }] }],
+      },
+    });
+    const owner = await app.db.getRepository('users').findOne({ filter: { username: 'todos' } });
+    await app.db.getRepository<any>('users.roles', owner.id).add({ tk: 'bad-scope' });
+    const { key: scopedKey } = await createKey(app, owner, { role: { name: 'bad-scope' } });
+    expect((await withKey(app, scopedKey).get('/api/todos:list')).status).toBe(500);
+    expect((await withKey(app, scopedKey).get(`/api/todos:list?filter=${encodeURIComponent('{"title":"a"}')}`)).status).toBe(500);
   });
 
   it("requests that are not ours keep the host's answers", async () => {
