@@ -44,7 +44,8 @@ function addressesOurs(ctx: Context): boolean {
 /** The body as the host's body parser left it (undefined before it has read one). */
 const bodyOf = (ctx: Context) => (ctx.request as { body?: unknown }).body;
 
-const isOurs = (ctx: Context, isImported: ImportedTokenCheck) => addressesOurs(ctx) || presentedKey(ctx, isImported) !== undefined;
+/** A request of ours: one that presents a key, or addresses our resources. */
+export const isOurs = (ctx: Context, isImported: ImportedTokenCheck) => addressesOurs(ctx) || presentedKey(ctx, isImported) !== undefined;
 
 /**
  * The body parser's failure, by status; its own messages can quote the body back. A body that

@@ -6,12 +6,14 @@ import {
   answerUnreadableBodies,
   checkRequestShape,
   isInputError,
+  isOurs,
   renderInputError,
   requireKnownNames,
   requireRowsToWrite,
   shapeHostAnswers,
 } from './bad-input';
 import { KeywardError, renderKeywardError } from './errors';
+import { checkImportInput } from './import-input';
 import * as apiKeyActions from './actions/api-keys';
 import { auditKeysWithoutSecrets } from './actions/audit';
 import { watchKeyChanges } from './persistence/cache-invalidation';
@@ -209,6 +211,7 @@ export class PluginKeywardServer extends Plugin {
     });
     // After the ACL: a key learns nothing of a collection its role may not use.
     this.app.dataSourceManager.use(requireKnownNames(isImported), { tag: 'keyward-known-names', after: 'acl' });
+    this.app.dataSourceManager.use(checkImportInput((ctx) => isOurs(ctx, isImported)), { tag: 'keyward-import-input', after: 'acl' });
     this.app.dataSourceManager.use(moveWithinScope, { tag: 'keyward-move-scope', after: ['acl', 'keyward-known-names'] });
     guardKeyWrites(this.db, isConfiguration);
 

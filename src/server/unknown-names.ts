@@ -155,7 +155,7 @@ export function badActionParams(ctx: Context): KeywardError | undefined {
     return badQueryNames(ctx, keys as string[]);
   }
   if (actionName === 'export') {
-    return badExportColumns(ctx);
+    return badColumns(ctx, params.values?.columns ?? params.columns, actionName);
   }
   if (actionName === 'move' && !resourceName.includes('.')) {
     const collections = ctx.dataSource?.collectionManager ?? ctx.db;
@@ -167,28 +167,26 @@ export function badActionParams(ctx: Context): KeywardError | undefined {
   return undefined;
 }
 
-const COLUMNS_MESSAGE = 'export needs columns: a list of { dataIndex: [a field, …] }.';
-
 /**
- * The export plugin's `columns` (in the body or the query, as a list or its JSON): each one's
- * `dataIndex` is a path the exporter resolves field by field, failing with a 500 on anything
- * else.
+ * The columns of the export and import plugins (`{ dataIndex: ['createdBy', 'nickname'] }`, as a
+ * list or its JSON): each `dataIndex` is a path their services resolve field by field, failing
+ * with a 500 on anything else.
  */
-function badExportColumns(ctx: Context): KeywardError | undefined {
-  const { params } = ctx.action;
-  let columns: unknown = params.values?.columns ?? params.columns;
-  if (typeof columns === 'string') {
+export function badColumns(ctx: Context, columns: unknown, action: string): KeywardError | undefined {
+  const shape = () => refusals.badInput('{{action}} needs columns: a list of { dataIndex: [a field, …] }.', { action });
+  let list = columns;
+  if (typeof list === 'string') {
     try {
-      columns = JSON.parse(columns);
+      list = JSON.parse(list);
     } catch {
-      return refusals.badInput(COLUMNS_MESSAGE);
+      return shape();
     }
   }
-  const paths = Array.isArray(columns) ? columns.map((column) => (isObject(column) ? column.dataIndex : undefined)) : [];
+  const paths = Array.isArray(list) ? list.map((column) => (isObject(column) ? column.dataIndex : undefined)) : [];
   const wellFormed = (path: unknown): path is string[] =>
     Array.isArray(path) && path.length > 0 && path.every((name) => typeof name === 'string' && name !== '');
-  if (!Array.isArray(columns) || !paths.every(wellFormed)) {
-    return refusals.badInput(COLUMNS_MESSAGE);
+  if (!Array.isArray(list) || !list.length || !paths.every(wellFormed)) {
+    return shape();
   }
   const model = requestModel(ctx);
   const unknown = model && (paths as string[][]).map((path) => unknownStep(model, path, 'columns')).find((name) => name !== undefined);

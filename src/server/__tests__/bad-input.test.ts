@@ -393,12 +393,12 @@ describe("with the prefix a real app has (NocoBase's API_BASE_PATH defaults to /
   });
 });
 
-describe('the export plugin, with a key', () => {
+describe('the export and import plugins, with a key', () => {
   let app: MockServer;
   let rootKey: string;
 
   beforeAll(async () => {
-    app = await createApp({ extraPlugins: ['action-export'] });
+    app = await createApp({ extraPlugins: ['action-export', 'action-import'] });
     await setUpTodos(app);
     const root = await app.db.getRepository('users').findOne({ filterByTk: 1 });
     ({ key: rootKey } = await createKey(app, root, { role: { name: 'root' } }, 'root'));
@@ -427,5 +427,29 @@ describe('the export plugin, with a key', () => {
     for (const columns of [[{ dataIndex: ['title'], title: 'Title' }], [{ dataIndex: ['createdBy', 'nickname'] }], [{ dataIndex: ['createdBy'] }]]) {
       expect((await exported(columns)).status, JSON.stringify(columns)).toBe(200);
     }
+  });
+
+  it('importXlsx without a file, or with columns that are no field paths, is a 400, not its 500', async () => {
+    const noFile = 'importXlsx takes a multipart/form-data body: the spreadsheet in its field file, and columns.';
+    const answers: [string, Promise<{ status: number; body: any }>, string][] = [
+      ['a JSON body', withKey(app, rootKey).post('/api/todos:importXlsx').send({ columns: [] }), noFile],
+      ['no file', withKey(app, rootKey).post('/api/todos:importXlsx').field('columns', '[{"dataIndex":["title"]}]'), noFile],
+      [
+        'columns not JSON',
+        withKey(app, rootKey).post('/api/todos:importXlsx').attach('file', Buffer.from('title\nx\n'), 'todos.xlsx').field('columns', 'x'),
+        'importXlsx needs columns: a list of { dataIndex: [a field, …] }.',
+      ],
+      [
+        'a column that is no field',
+        withKey(app, rootKey).post('/api/todos:importXlsx').attach('file', Buffer.from('title\nx\n'), 'todos.xlsx').field('columns', '[{"dataIndex":["nope"]}]'),
+        'The query names a field or operator that does not exist: nope.',
+      ],
+    ];
+    for (const [what, request, message] of answers) {
+      const res = await request;
+      expect(res.status, `${what}: ${JSON.stringify(res.body)}`).toBe(400);
+      expect(res.body.errors, what).toEqual([{ message, code: ErrorCode.BAD_INPUT }]);
+    }
+    expect(await app.db.getRepository('todos').count({ filter: { title: 'x' } })).toBe(0);
   });
 });
