@@ -278,4 +278,21 @@ describe("the keys' tables under the app's table prefix (DB_TABLE_PREFIX)", () =
     // A name that only looks alike is another table.
     expect(() => app.db.collection({ name: 'nbkeywardApiKeys', fields })).not.toThrow();
   });
+
+  it('and in an app that names tables in snake case, where the prefix may come from the name itself', async () => {
+    const underscored = await createApp({ name: 'snake', extraPlugins: ['data-source-main'], database: { tablePrefix: 'nb_', underscored: true } });
+    try {
+      const admin = await createUser(underscored, 'boss', ['admin']);
+      const agent = await underscored.agent().login(admin, 'admin');
+      const fields = [{ name: 'hash', type: 'string' }];
+      // `nbKeywardApiKeys` is `nb_keyward_api_keys` in snake case, which starts with the prefix already.
+      for (const name of ['nbKeywardApiKeys', 'NbKeywardApiKeyUsage']) {
+        const res = await agent.post('/api/collections:create').send({ name, autoGenId: false, timestamps: false, fields });
+        expect(res.status, `${name}: ${JSON.stringify(res.body)}`).toBe(403);
+        expect(() => underscored.db.collection({ name, fields }), name).toThrow(/tables of API keys/);
+      }
+    } finally {
+      await underscored.destroy();
+    }
+  });
 });

@@ -1,4 +1,5 @@
 import type Database from '@nocobase/database';
+import { snakeCase } from '@nocobase/database';
 import { COLLECTION, ErrorCode, TABLE, USAGE_COLLECTION, USAGE_TABLE } from '../../constants';
 import { KeywardError } from '../errors';
 
@@ -8,21 +9,40 @@ const OURS = new Set([COLLECTION, USAGE_COLLECTION]);
 
 const isOurs = (name: unknown) => typeof name === 'string' && OURS.has(name);
 
+/** What a collection's options say of its table. */
+interface TableOptions {
+  name?: unknown;
+  tableName?: unknown;
+  viewName?: unknown;
+  underscored?: unknown;
+}
+
 /**
- * Whether a table name, as the database may read it, is one of ours: without case (SQLite,
- * MySQL), quotes or schema; without the app's table prefix (`DB_TABLE_PREFIX`), which the host
- * adds to a name only when it does not start with it, so `nb_keywardApiKeys` is the keys table
- * there too; and without underscores (an `underscored` app names tables in snake case).
+ * Whether a collection's table or view is one of ours. Its table as the host names it: the table
+ * name or else its name, in snake case in an `underscored` app, with the app's table prefix
+ * (`DB_TABLE_PREFIX`) unless it starts with it already (so under `nb_`, `nbKeywardApiKeys` is
+ * `nb_keyward_api_keys`, the keys table). Compared without case (SQLite, MySQL), quotes,
+ * schema, the prefix and underscores, on the name as written too: a near miss is refused with
+ * the rest.
  */
 function ourTableCheck(db: Database) {
-  const prefix = db.getTablePrefix().toLowerCase();
-  const tableKey = (name: string) => {
-    const bare = name.replace(/["`[\]]/g, '').split('.').pop()!.trim().toLowerCase();
-    return (prefix && bare.startsWith(prefix) ? bare.slice(prefix.length) : bare).replace(/_/g, '');
+  const prefix = db.getTablePrefix();
+  const hostName = (name: string, underscored: unknown) => {
+    const named = (underscored ?? db.options.underscored) ? snakeCase(name) : name;
+    return prefix && !named.startsWith(prefix) ? `${prefix}${named}` : named;
   };
-  const ourTables = new Set([TABLE, USAGE_TABLE].map(tableKey));
-  return (name: unknown) => typeof name === 'string' && ourTables.has(tableKey(name));
+  const key = (name: string) => {
+    const bare = name.replace(/["`[\]]/g, '').split('.').pop()!.trim().toLowerCase();
+    const lowerPrefix = prefix.toLowerCase();
+    return (lowerPrefix && bare.startsWith(lowerPrefix) ? bare.slice(lowerPrefix.length) : bare).replace(/_/g, '');
+  };
+  const ourTables = new Set([TABLE, USAGE_TABLE].map(key));
+  const isOurTable = (name: unknown, underscored?: unknown) =>
+    typeof name === 'string' && [name, hostName(name, underscored)].some((candidate) => ourTables.has(key(candidate)));
+  return ({ name, tableName, viewName, underscored }: TableOptions) =>
+    isOurTable(viewName) || isOurTable(typeof tableName === 'string' && tableName ? tableName : name, underscored);
 }
+
 /** A workflow's `main:apiKeys` (or `apiKeys`, the main data source's): the data source is main. */
 const isOurCollectionName = (name: unknown) => typeof name === 'string' && /^(main:)?(apiKeys|apiKeyUsage)$/.test(name);
 
@@ -51,7 +71,7 @@ const refusal = (message: string) => new KeywardError(403, ErrorCode.ACTION_NOT_
  *   workflow that names them (a query, create or update node).
  */
 export function refusePathsToKeys(db: Database) {
-  const isOurTable = ourTableCheck(db);
+  const overOurTables = ourTableCheck(db);
   // Fields from the collection manager (`fields`) and the data-source manager (`dataSourcesFields`,
   // which applies the main source's to the main database).
   const refuseField = (field: Row) => {
@@ -63,7 +83,7 @@ export function refusePathsToKeys(db: Database) {
     }
     // A join table is defined as a collection of its name, over the table of that name in any
     // case: `through: 'keywardapikeys'` would be a second collection over the keys.
-    if ([field.get('target'), field.get('through')].some((name) => isOurs(name) || isOurTable(name))) {
+    if ([field.get('target'), field.get('through')].some((name) => isOurs(name) || overOurTables({ name }))) {
       throw refusal('No field of another collection may point at API keys.');
     }
   };
@@ -72,9 +92,8 @@ export function refusePathsToKeys(db: Database) {
       return;
     }
     const inherits = [collection.get('inherits') ?? []].flat();
-    // Without a table name of its own, a collection's table is its name.
-    const table = collection.get('tableName') ?? collection.get('name');
-    if ([collection.get('viewName'), table].some(isOurTable) || inherits.some(isOurs)) {
+    const options = { name: collection.get('name'), tableName: collection.get('tableName'), viewName: collection.get('viewName'), underscored: collection.get('underscored') };
+    if (overOurTables(options) || inherits.some(isOurs)) {
       throw refusal('No collection may be made over the tables of API keys.');
     }
   };
@@ -91,8 +110,8 @@ export function refusePathsToKeys(db: Database) {
   };
   // Whatever defines it (a join table, a plugin's code), the database defines no other
   // collection over their tables: ours are the only collections these guards know.
-  db.on('beforeDefineCollection', (options: { name?: unknown; tableName?: unknown; viewName?: unknown }) => {
-    if (!isOurs(options.name) && [options.viewName, options.tableName ?? options.name].some(isOurTable)) {
+  db.on('beforeDefineCollection', (options: TableOptions) => {
+    if (!isOurs(options.name) && overOurTables(options)) {
       throw refusal('No collection may be made over the tables of API keys.');
     }
   });
