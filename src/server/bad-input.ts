@@ -1,4 +1,5 @@
 import type { Context, Next } from '@nocobase/actions';
+import { inspect } from 'util';
 import { parseQuery, parseRequest } from '@nocobase/resourcer';
 import { isValidFilter } from '@nocobase/utils';
 import { COLLECTION, ErrorCode, HANDOVER_RESOURCE, USAGE_COLLECTION } from '../constants';
@@ -252,34 +253,41 @@ function sent(ctx: Context, value: string): boolean {
 }
 
 /**
- * The filters the request itself sent: in its query (as the host parses it) and its body. The
- * role's scope, which the ACL adds to the action's filter, is not among them.
+ * The filter the request itself sent, in its query as the host parses it (the host reads a
+ * list's filter there, not in the body), or undefined. The role's scope, which the ACL adds to
+ * the action's filter, is not in it.
  */
-function sentFilters(ctx: Context): unknown[] {
-  let fromQuery: unknown;
+function sentFilter(ctx: Context): unknown {
   try {
-    fromQuery = parseQuery(ctx.querystring).filter;
+    return parseQuery(ctx.querystring).filter;
   } catch {
-    // Refused before any handler (see checkRequestShape).
+    return undefined; // Refused before any handler (see checkRequestShape).
   }
-  return [fromQuery, (bodyOf(ctx) as { filter?: unknown } | undefined)?.filter].filter((filter) => filter !== undefined);
 }
 
-/** The texts the request's own filters give the host's date operators (`$dateOn`, …), at any depth. */
-function sentDateValues(ctx: Context): string[] {
-  const values: string[] = [];
+/** Every value in the request's own filter, at any depth, with whether a date operator (`$dateOn`, …) holds it. */
+function sentFilterValues(ctx: Context): { value: unknown; inDate: boolean }[] {
+  const values: { value: unknown; inDate: boolean }[] = [];
   const collect = (node: unknown, inDate: boolean): void => {
-    if (typeof node === 'string' && inDate) {
-      values.push(node);
-    } else if (Array.isArray(node)) {
+    values.push({ value: node, inDate });
+    if (Array.isArray(node)) {
       node.forEach((item) => collect(item, inDate));
     } else if (isObject(node)) {
       Object.entries(node).forEach(([key, value]) => collect(value, inDate || key.startsWith('$date')));
     }
   };
-  sentFilters(ctx).forEach((filter) => collect(filter, false));
+  const filter = sentFilter(ctx);
+  if (filter !== undefined) {
+    collect(filter, false);
+  }
   return values;
 }
+
+/** The texts the request's own filter gives the host's date operators. */
+const sentDateTexts = (ctx: Context) =>
+  sentFilterValues(ctx)
+    .filter(({ value, inDate }) => inDate && typeof value === 'string')
+    .map(({ value }) => value as string);
 
 /** What a message quotes after its fixed start, read back as JSON (a string); else undefined. */
 function quotedAfter(message: string, start: string): string | undefined {
@@ -343,7 +351,7 @@ const INPUT_ERRORS: readonly InputError[] = [
     matches: (error) => /^Invalid Date "/.test(messageOf(error)),
     sentBy: (error, ctx) => {
       const value = quotedAfter(messageOf(error), 'Invalid Date ');
-      return !!value && sentDateValues(ctx).includes(value);
+      return !!value && sentDateTexts(ctx).includes(value);
     },
     message: 'A date in the filter is not one the server reads.',
   },
@@ -352,15 +360,18 @@ const INPUT_ERRORS: readonly InputError[] = [
     matches: (error) => /^Unsupported type: /.test(messageOf(error)),
     sentBy: (error, ctx) => {
       const type = messageOf(error).slice('Unsupported type: '.length);
-      return type !== '' && sentDateValues(ctx).includes(type);
+      return type !== '' && sentDateTexts(ctx).includes(type);
     },
     message: 'A date in the filter is not one the server reads.',
   },
   // Sequelize refusing an operator's value, such as an object inside `$in`: it prints the value
-  // in its own notation, so only whether the request sent a filter can be told.
+  // with Node's inspect (to depth 1), as one of the request's own filter values must print.
   {
     matches: (error) => /^Invalid value /.test(messageOf(error)),
-    sentBy: (_, ctx) => sentFilters(ctx).length > 0,
+    sentBy: (error, ctx) => {
+      const printed = messageOf(error).slice('Invalid value '.length);
+      return sentFilterValues(ctx).some(({ value }) => inspect(value, { depth: 1 }) === printed);
+    },
     message: 'A value in the filter does not fit its operator.',
   },
   // A bulk update (an array of records) with a record that lacks its primary key.

@@ -333,6 +333,7 @@ describe('bad input on requests of ours', () => {
     const filtered = (filter: object) => withKey(app, rootKey).get(`/api/todos:list?filter=${encodeURIComponent(JSON.stringify(filter))}`);
     const cases: [string, Promise<{ status: number; body: any }>, string][] = [
       ['an object in $in', filtered({ title: { $in: [{ a: 1 }] } }), 'A value in the filter does not fit its operator.'],
+      ['a nested object in $in', filtered({ $and: [{ title: { $in: [{ a: { b: { c: 1 } } }] } }] }), 'A value in the filter does not fit its operator.'],
       ['no date for $dateOn', filtered({ createdAt: { $dateOn: 'someday' } }), 'A date in the filter is not one the server reads.'],
       ['a relative date of no known type', filtered({ createdAt: { $dateOn: { type: 'fortnight' } } }), 'A date in the filter is not one the server reads.'],
       ['a bulk update record without its id', withKey(app, rootKey).post('/api/todos:update?filterByTk=1').send([1]), 'Each record of a bulk update needs its primary key.'],
@@ -361,6 +362,18 @@ describe('bad input on requests of ours', () => {
     const { key: scopedKey } = await createKey(app, owner, { role: { name: 'bad-scope' } });
     expect((await withKey(app, scopedKey).get('/api/todos:list')).status).toBe(500);
     expect((await withKey(app, scopedKey).get(`/api/todos:list?filter=${encodeURIComponent('{"title":"a"}')}`)).status).toBe(500);
+    // The host reads a list's filter in the query only: one in the body is not the request's.
+    expect((await withKey(app, scopedKey).post('/api/todos:list').send({ filter: { title: { $dateOn: 'a' } } })).status).toBe(500);
+    // A scope with a value Sequelize refuses, beside a filter of the request's own.
+    await app.db.getRepository('roles').create({
+      values: {
+        name: 'bad-in',
+        resources: [{ name: 'todos', usingActionsConfig: true, actions: [{ name: 'view', scope: { name: 'bad', resourceName: 'todos', scope: { title: { $in: [{ a: 1 }] } } } }] }],
+      },
+    });
+    await app.db.getRepository<any>('users.roles', owner.id).add({ tk: 'bad-in' });
+    const { key: inKey } = await createKey(app, owner, { role: { name: 'bad-in' } });
+    expect((await withKey(app, inKey).get(`/api/todos:list?filter=${encodeURIComponent('{"title":"a"}')}`)).status).toBe(500);
   });
 
   it("requests that are not ours keep the host's answers", async () => {
