@@ -1,4 +1,5 @@
 import type { Context, Next } from '@nocobase/actions';
+import { rm } from 'fs/promises';
 import { KeywardError, refusals, throwKeywardError } from './errors';
 import { badColumns } from './unknown-names';
 
@@ -34,6 +35,36 @@ export function checkImportInput(isOurs: (ctx: Context) => boolean) {
         throwKeywardError(ctx, refusal);
       }
       throw error;
+    }
+  };
+}
+
+/**
+ * Around the data sources, on requests of ours to `importXlsx`. The import plugin's upload step
+ * runs early in the data source's chain, before the ACL and our checks, and writes the file to
+ * `storage/tmp`; only its action removes it, so a request refused in between (by the ACL, by a
+ * check of ours) would leave it on disk, and a key could fill the disk. It is removed on the
+ * way out, whatever the answer. The upload step's own refusals (a file under another field
+ * name, two files) are bad input.
+ */
+export function removeImportUploads(isOurs: (ctx: Context) => boolean) {
+  return async function removeImportUploads(ctx: Context, next: Next) {
+    if (!isOurs(ctx)) {
+      return next();
+    }
+    try {
+      await next();
+    } catch (error) {
+      const multer = error as { name?: unknown; message?: unknown };
+      if (ctx.action?.actionName === ACTION && multer?.name === 'MulterError') {
+        throwKeywardError(ctx, refusals.badInput('The upload is not as importXlsx takes it: {{reason}}.', { reason: String(multer.message).slice(0, 100) }));
+      }
+      throw error;
+    } finally {
+      const path = (ctx as { file?: { path?: unknown } }).file?.path;
+      if (ctx.action?.actionName === ACTION && typeof path === 'string') {
+        await rm(path, { force: true }).catch(() => undefined);
+      }
     }
   };
 }

@@ -13,7 +13,7 @@ import {
   shapeHostAnswers,
 } from './bad-input';
 import { KeywardError, renderKeywardError } from './errors';
-import { checkImportInput } from './import-input';
+import { checkImportInput, removeImportUploads } from './import-input';
 import * as apiKeyActions from './actions/api-keys';
 import { auditKeysWithoutSecrets } from './actions/audit';
 import { watchKeyChanges } from './persistence/cache-invalidation';
@@ -186,6 +186,7 @@ export class PluginKeywardServer extends Plugin {
       before: 'bodyParser',
     });
     this.app.use(shapeHostAnswers(isImported), { tag: 'keyward-host-answers', after: 'i18n', before: 'errorHandler' });
+    this.app.use(removeImportUploads((ctx) => isOurs(ctx, isImported)), { tag: 'keyward-import-uploads', after: 'dataWrapping', before: 'dataSource' });
     this.app.use(checkRequestShape(isImported), { tag: 'keyward-request-shape', after: 'dataWrapping', before: 'dataSource' });
     this.app.dataSourceManager.use(requireRowsToWrite(isImported), {
       tag: 'keyward-rows-to-write',

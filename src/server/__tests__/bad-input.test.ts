@@ -1,4 +1,6 @@
 import type { MockServer } from '@nocobase/test';
+import { existsSync, readdirSync } from 'fs';
+import { join } from 'path';
 import qs from 'qs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../constants';
@@ -464,5 +466,26 @@ describe('the export and import plugins, with a key', () => {
       expect(res.body.errors, what).toEqual([{ message, code: ErrorCode.BAD_INPUT }]);
     }
     expect(await app.db.getRepository('todos').count({ filter: { title: 'x' } })).toBe(0);
+  });
+
+  it('importXlsx leaves no upload on disk when it is refused, and its upload step refuses with a 400', async () => {
+    // The upload step writes to storage/tmp before the ACL and our checks.
+    const uploads = join(process.cwd(), 'storage', 'tmp');
+    const left = () => (existsSync(uploads) ? readdirSync(uploads).filter((name) => name.startsWith('import-')) : []);
+    const before = left();
+    const sheet = Buffer.from('title\nx\n');
+    const user = await app.db.getRepository('users').findOne({ filter: { username: 'todos' } });
+    const { key: todosKey } = await createKey(app, user);
+    const refused = [
+      // The key's role may not import: the ACL's 403.
+      await withKey(app, todosKey).post('/api/todos:importXlsx').attach('file', sheet, 'todos.xlsx').field('columns', '[{"dataIndex":["title"]}]'),
+      await withKey(app, rootKey).post('/api/todos:importXlsx').attach('file', sheet, 'todos.xlsx').field('columns', 'x'),
+      await withKey(app, rootKey).post('/api/todos:importXlsx?filter[nope]=1').attach('file', sheet, 'todos.xlsx').field('columns', '[{"dataIndex":["title"]}]'),
+    ];
+    expect(refused.map((res) => res.status)).toEqual([403, 400, 400]);
+    expect(left()).toEqual(before);
+    const otherField = await withKey(app, rootKey).post('/api/todos:importXlsx').attach('upload', sheet, 'todos.xlsx').field('columns', '[{"dataIndex":["title"]}]');
+    expect(otherField.status).toBe(400);
+    expect(otherField.body.errors).toEqual([{ message: 'The upload is not as importXlsx takes it: Unexpected file field.', code: ErrorCode.BAD_INPUT }]);
   });
 });
