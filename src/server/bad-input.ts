@@ -283,20 +283,22 @@ function sentFilterValues(ctx: Context): { value: unknown; inDate: boolean }[] {
   return values;
 }
 
-/** The texts the request's own filter gives the host's date operators. */
-const sentDateTexts = (ctx: Context) =>
+/** The values the request's own filter gives the host's date operators, at any depth. */
+const sentDateValues = (ctx: Context) =>
   sentFilterValues(ctx)
-    .filter(({ value, inDate }) => inDate && typeof value === 'string')
-    .map(({ value }) => value as string);
+    .filter(({ inDate }) => inDate)
+    .map(({ value }) => value);
 
-/** What a message quotes after its fixed start, read back as JSON (a string); else undefined. */
-function quotedAfter(message: string, start: string): string | undefined {
-  try {
-    const value: unknown = JSON.parse(message.slice(start.length));
-    return typeof value === 'string' ? value : undefined;
-  } catch {
-    return undefined;
-  }
+/**
+ * Whether the request's own filter gave a date operator the value the host's `Invalid Date …`
+ * prints: as JSON (a text, an array, null), or `undefined` for what it could not read as a
+ * date at all (an object, a boolean).
+ */
+function invalidDateSent(error: unknown, ctx: Context): boolean {
+  const printed = messageOf(error).slice('Invalid Date '.length);
+  return sentDateValues(ctx).some((value) =>
+    printed === 'undefined' ? typeof value === 'boolean' || isObject(value) : JSON.stringify(value) === printed,
+  );
 }
 
 /**
@@ -345,14 +347,10 @@ const INPUT_ERRORS: readonly InputError[] = [
     },
     message: VALUE_TYPE_MESSAGE,
   },
-  // The host's date operators ($dateOn, $dateBefore, …) given what is no date: it quotes it as
-  // JSON, and the request's own filter must give it to such an operator.
+  // The host's date operators ($dateOn, $dateBefore, …) given what is no date.
   {
-    matches: (error) => /^Invalid Date "/.test(messageOf(error)),
-    sentBy: (error, ctx) => {
-      const value = quotedAfter(messageOf(error), 'Invalid Date ');
-      return !!value && sentDateTexts(ctx).includes(value);
-    },
+    matches: (error) => /^Invalid Date /.test(messageOf(error)),
+    sentBy: invalidDateSent,
     message: 'A date in the filter is not one the server reads.',
   },
   // A date operator's relative range (`{"type": …}`) of a type it does not know.
@@ -360,7 +358,7 @@ const INPUT_ERRORS: readonly InputError[] = [
     matches: (error) => /^Unsupported type: /.test(messageOf(error)),
     sentBy: (error, ctx) => {
       const type = messageOf(error).slice('Unsupported type: '.length);
-      return type !== '' && sentDateTexts(ctx).includes(type);
+      return sentDateValues(ctx).some((value) => isObject(value) && value.type !== undefined && String(value.type) === type);
     },
     message: 'A date in the filter is not one the server reads.',
   },

@@ -338,6 +338,13 @@ describe('bad input on requests of ours', () => {
       ['a nested object in $in', filtered({ $and: [{ title: { $in: [{ a: { b: { c: 1 } } }] } }] }), 'A value in the filter does not fit its operator.'],
       ['no date for $dateOn', filtered({ createdAt: { $dateOn: 'someday' } }), 'A date in the filter is not one the server reads.'],
       ['a relative date of no known type', filtered({ createdAt: { $dateOn: { type: 'fortnight' } } }), 'A date in the filter is not one the server reads.'],
+      ...[{ a: 1 }, true, null, ['x'], { type: 5 }].map(
+        (value): [string, Promise<{ status: number; body: any }>, string] => [
+          `$dateOn ${JSON.stringify(value)}`,
+          filtered({ $or: [{ createdAt: { $dateOn: value } }] }),
+          'A date in the filter is not one the server reads.',
+        ],
+      ),
       ['a bulk update record without its id', withKey(app, rootKey).post('/api/todos:update?filterByTk=1').send([1]), 'Each record of a bulk update needs its primary key.'],
       ['a text id', withKey(app, rootKey).post('/api/todos:create').send({ id: 'abc', title: 'x' }), "A value in the request does not fit its field's type."],
     ];
