@@ -142,8 +142,8 @@ const FINDS_BY_FILTER_KEYS = new Set(['updateOrCreate', 'firstOrCreate']);
 
 /**
  * Parameters the host's own generic actions need and fail without, with a 500: `filterKeys`
- * naming fields for `updateOrCreate`/`firstOrCreate`, columns for `export`, a sort field for
- * `move`.
+ * naming fields for `updateOrCreate`/`firstOrCreate`, columns for `export` and the import
+ * template, a sort field for `move`.
  */
 export function badActionParams(ctx: Context): KeywardError | undefined {
   const { resourceName, actionName, params } = ctx.action;
@@ -157,6 +157,11 @@ export function badActionParams(ctx: Context): KeywardError | undefined {
   if (actionName === 'export') {
     return badColumns(ctx, params.values?.columns ?? params.columns, actionName);
   }
+  // The import template takes only the columns' titles, from a list as sent: not its JSON.
+  if (actionName === 'downloadXlsxTemplate') {
+    const columns = params.values?.columns;
+    return Array.isArray(columns) && columns.every(isObject) ? undefined : columnsShape(actionName);
+  }
   if (actionName === 'move' && !resourceName.includes('.')) {
     const collections = ctx.dataSource?.collectionManager ?? ctx.db;
     const sortField = typeof params.sortField === 'string' ? params.sortField : 'sort';
@@ -167,26 +172,28 @@ export function badActionParams(ctx: Context): KeywardError | undefined {
   return undefined;
 }
 
+const columnsShape = (action: string) =>
+  refusals.badInput('{{action}} needs columns: a list of { dataIndex: [a field, …] }.', { action });
+
 /**
  * The columns of the export and import plugins (`{ dataIndex: ['createdBy', 'nickname'] }`, as a
  * list or its JSON): each `dataIndex` is a path their services resolve field by field, failing
  * with a 500 on anything else.
  */
 export function badColumns(ctx: Context, columns: unknown, action: string): KeywardError | undefined {
-  const shape = () => refusals.badInput('{{action}} needs columns: a list of { dataIndex: [a field, …] }.', { action });
   let list = columns;
   if (typeof list === 'string') {
     try {
       list = JSON.parse(list);
     } catch {
-      return shape();
+      return columnsShape(action);
     }
   }
   const paths = Array.isArray(list) ? list.map((column) => (isObject(column) ? column.dataIndex : undefined)) : [];
   const wellFormed = (path: unknown): path is string[] =>
     Array.isArray(path) && path.length > 0 && path.every((name) => typeof name === 'string' && name !== '');
   if (!Array.isArray(list) || !list.length || !paths.every(wellFormed)) {
-    return shape();
+    return columnsShape(action);
   }
   const model = requestModel(ctx);
   const unknown = model && (paths as string[][]).map((path) => unknownStep(model, path, 'columns')).find((name) => name !== undefined);

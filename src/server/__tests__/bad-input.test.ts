@@ -475,6 +475,17 @@ describe('the export and import plugins, with a key', () => {
     expect(await app.db.getRepository('todos').count({ filter: { title: 'x' } })).toBe(0);
   });
 
+  it('downloadXlsxTemplate takes its columns as a list, not as JSON text (the host answers that with a 500)', async () => {
+    const template = (columns: unknown) => withKey(app, rootKey).post('/api/todos:downloadXlsxTemplate').send({ columns, title: 'todos' });
+    const columns = [{ dataIndex: ['title'], defaultTitle: 'Title' }];
+    for (const bad of [JSON.stringify(columns), undefined, [1]]) {
+      const res = await template(bad);
+      expect(res.status, JSON.stringify(bad)).toBe(400);
+      expect(res.body.errors).toEqual([{ message: 'downloadXlsxTemplate needs columns: a list of { dataIndex: [a field, …] }.', code: ErrorCode.BAD_INPUT }]);
+    }
+    expect((await template(columns)).status).toBe(200);
+  });
+
   it('importXlsx leaves no upload on disk when it is refused, and its upload step refuses with a 400', async () => {
     // The upload step writes to storage/tmp before the ACL and our checks.
     const uploads = join(process.cwd(), 'storage', 'tmp');
