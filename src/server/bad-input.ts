@@ -94,7 +94,8 @@ export function answerUnreadableBodies(isImported: ImportedTokenCheck) {
 export function shapeHostAnswers(isImported: ImportedTokenCheck) {
   return async function shapeHostAnswers(ctx: Context, next: Next) {
     await next();
-    if (isOurs(ctx, isImported)) {
+    // Only the two answers it reshapes make it ask whose request this is.
+    if ((ctx.status === 404 || ctx.status === 400) && isOurs(ctx, isImported)) {
       shapeHostAnswer(ctx);
     }
   };

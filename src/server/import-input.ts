@@ -48,21 +48,21 @@ export function checkImportInput(isOurs: (ctx: Context) => boolean) {
  * name, two files) are bad input.
  */
 export function removeImportUploads(isOurs: (ctx: Context) => boolean) {
+  // The action is known only once the data source has parsed the request: asked on the way out,
+  // so other requests pay nothing but the wrapper.
+  const importOfOurs = (ctx: Context) => ctx.action?.actionName === ACTION && isOurs(ctx);
   return async function removeImportUploads(ctx: Context, next: Next) {
-    if (!isOurs(ctx)) {
-      return next();
-    }
     try {
       await next();
     } catch (error) {
       const multer = error as { name?: unknown; message?: unknown };
-      if (ctx.action?.actionName === ACTION && multer?.name === 'MulterError') {
+      if (multer?.name === 'MulterError' && importOfOurs(ctx)) {
         throwKeywardError(ctx, refusals.badInput('The upload is not as importXlsx takes it: {{reason}}.', { reason: String(multer.message).slice(0, 100) }));
       }
       throw error;
     } finally {
       const path = (ctx as { file?: { path?: unknown } }).file?.path;
-      if (ctx.action?.actionName === ACTION && typeof path === 'string') {
+      if (typeof path === 'string' && importOfOurs(ctx)) {
         await rm(path, { force: true }).catch(() => undefined);
       }
     }
