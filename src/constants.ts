@@ -59,5 +59,6 @@ export const ErrorCode = {
   RATE_LIMITED: 'API_KEY_RATE_LIMITED',
   READ_ONLY: 'API_KEY_READ_ONLY',
   TOO_MANY_FAILURES: 'API_KEY_TOO_MANY_FAILURES',
+  BUSY: 'API_KEY_SERVER_BUSY',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

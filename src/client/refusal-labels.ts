@@ -28,6 +28,7 @@ function labels(t: Translate): Record<ErrorCode, string> {
     [ErrorCode.RATE_LIMITED]: t('Over its rate limit'),
     [ErrorCode.READ_ONLY]: t('Write with a read-only key'),
     [ErrorCode.TOO_MANY_FAILURES]: t('Too many refused keys from the address'),
+    [ErrorCode.BUSY]: t('Another export or import was running'),
   };
 }
 

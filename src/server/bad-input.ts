@@ -6,7 +6,7 @@ import { COLLECTION, ErrorCode, HANDOVER_RESOURCE, USAGE_COLLECTION } from '../c
 import { KeywardError, refusals, renderKeywardError, throwKeywardError } from './errors';
 import { isObject } from './is-object';
 import { definesItself } from './resource-actions';
-import { items } from './query-paths';
+import { items, sentFilter } from './query-paths';
 import { badActionParams, badQueryNames } from './unknown-names';
 import { presentedKey, type ImportedTokenCheck } from './verification/key-transport';
 
@@ -253,53 +253,22 @@ function sent(ctx: Context, value: string): boolean {
   return inPath || query.includes(value) || JSON.stringify(bodyOf(ctx) ?? '').includes(value);
 }
 
-/**
- * The filter the request itself sent, in its query as the host parses it (the host reads a
- * list's filter there, not in the body), or undefined. The role's scope, which the ACL adds to
- * the action's filter, is not in it.
- */
-function sentFilter(ctx: Context): unknown {
-  try {
-    return parseQuery(ctx.querystring).filter;
-  } catch {
-    return undefined; // Refused before any handler (see checkRequestShape).
-  }
-}
-
-/** Every value in the request's own filter, at any depth, with whether a date operator (`$dateOn`, …) holds it. */
-function sentFilterValues(ctx: Context): { value: unknown; inDate: boolean }[] {
-  const values: { value: unknown; inDate: boolean }[] = [];
-  const collect = (node: unknown, inDate: boolean): void => {
-    values.push({ value: node, inDate });
+/** Every value in the request's own filter, at any depth. */
+function sentFilterValues(ctx: Context): unknown[] {
+  const values: unknown[] = [];
+  const collect = (node: unknown): void => {
+    values.push(node);
     if (Array.isArray(node)) {
-      node.forEach((item) => collect(item, inDate));
+      node.forEach(collect);
     } else if (isObject(node)) {
-      Object.entries(node).forEach(([key, value]) => collect(value, inDate || key.startsWith('$date')));
+      Object.values(node).forEach(collect);
     }
   };
   const filter = sentFilter(ctx);
   if (filter !== undefined) {
-    collect(filter, false);
+    collect(filter);
   }
   return values;
-}
-
-/** The values the request's own filter gives the host's date operators, at any depth. */
-const sentDateValues = (ctx: Context) =>
-  sentFilterValues(ctx)
-    .filter(({ inDate }) => inDate)
-    .map(({ value }) => value);
-
-/**
- * Whether the request's own filter gave a date operator the value the host's `Invalid Date …`
- * prints: as JSON (a text, an array, null), or `undefined` for what it could not read as a
- * date at all (an object, a boolean).
- */
-function invalidDateSent(error: unknown, ctx: Context): boolean {
-  const printed = messageOf(error).slice('Invalid Date '.length);
-  return sentDateValues(ctx).some((value) =>
-    printed === 'undefined' ? typeof value === 'boolean' || isObject(value) : JSON.stringify(value) === printed,
-  );
 }
 
 /**
@@ -348,28 +317,13 @@ const INPUT_ERRORS: readonly InputError[] = [
     },
     message: VALUE_TYPE_MESSAGE,
   },
-  // The host's date operators ($dateOn, $dateBefore, …) given what is no date.
-  {
-    matches: (error) => /^Invalid Date /.test(messageOf(error)),
-    sentBy: invalidDateSent,
-    message: 'A date in the filter is not one the server reads.',
-  },
-  // A date operator's relative range (`{"type": …}`) of a type it does not know.
-  {
-    matches: (error) => /^Unsupported type: /.test(messageOf(error)),
-    sentBy: (error, ctx) => {
-      const type = messageOf(error).slice('Unsupported type: '.length);
-      return sentDateValues(ctx).some((value) => isObject(value) && value.type !== undefined && String(value.type) === type);
-    },
-    message: 'A date in the filter is not one the server reads.',
-  },
   // Sequelize refusing an operator's value, such as an object inside `$in`: it prints the value
   // with Node's inspect (to depth 1), as one of the request's own filter values must print.
   {
     matches: (error) => /^Invalid value /.test(messageOf(error)),
     sentBy: (error, ctx) => {
       const printed = messageOf(error).slice('Invalid value '.length);
-      return sentFilterValues(ctx).some(({ value }) => inspect(value, { depth: 1 }) === printed);
+      return sentFilterValues(ctx).some((value) => inspect(value, { depth: 1 }) === printed);
     },
     message: 'A value in the filter does not fit its operator.',
   },

@@ -111,6 +111,14 @@ export const refusals = {
       { seconds },
       { 'Retry-After': String(seconds) },
     ),
+  busy: (action: string) =>
+    new KeywardError(
+      429,
+      ErrorCode.BUSY,
+      'Another {{action}} is running on this server; try again in a moment.',
+      { action },
+      { 'Retry-After': '1' },
+    ),
   badInput: (message: string, params?: Record<string, unknown>) =>
     new KeywardError(400, ErrorCode.BAD_INPUT, message, params),
   badExpiresIn: () =>

@@ -13,6 +13,8 @@ import {
   shapeHostAnswers,
 } from './bad-input';
 import { KeywardError, renderKeywardError } from './errors';
+import { answerBusyActions } from './exclusive-actions';
+import { checkFilterDates } from './filter-dates';
 import { checkImportInput, removeImportUploads } from './import-input';
 import * as apiKeyActions from './actions/api-keys';
 import { auditKeysWithoutSecrets } from './actions/audit';
@@ -212,7 +214,14 @@ export class PluginKeywardServer extends Plugin {
     });
     // After the ACL: a key learns nothing of a collection its role may not use.
     this.app.dataSourceManager.use(requireKnownNames(isImported), { tag: 'keyward-known-names', after: 'acl' });
+    // Before the host's variable step, which fails on some dates already.
+    this.app.dataSourceManager.use(checkFilterDates((ctx) => isOurs(ctx, isImported)), {
+      tag: 'keyward-filter-dates',
+      after: 'acl',
+      before: 'parseVariables',
+    });
     this.app.dataSourceManager.use(checkImportInput((ctx) => isOurs(ctx, isImported)), { tag: 'keyward-import-input', after: 'acl' });
+    this.app.dataSourceManager.use(answerBusyActions((ctx) => isOurs(ctx, isImported)), { tag: 'keyward-busy-actions', after: 'acl' });
     this.app.dataSourceManager.use(moveWithinScope, { tag: 'keyward-move-scope', after: ['acl', 'keyward-known-names'] });
     guardKeyWrites(this.db, isConfiguration);
 

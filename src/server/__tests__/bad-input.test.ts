@@ -345,6 +345,28 @@ describe('bad input on requests of ours', () => {
           'A date in the filter is not one the server reads.',
         ],
       ),
+      // Values the host's range parser fails on with a TypeError or a RangeError, at any path.
+      ...[
+        { createdAt: { $dateBetween: ['x', 'y'] } },
+        { createdAt: { $dateBetween: [null, null] } },
+        { createdAt: { $dateBefore: ['2024-01-01', 'x'] } },
+        { createdAt: { $dateBetween: ['2024', '2025', 5] } },
+        { createdAt: { $dateOn: '(a,b)' } },
+        { createdAt: { $dateAfter: 'soonZ' } },
+        { createdAt: { $dateNotOn: 5 } },
+        { createdAt: { $dateOn: { type: 'past', number: 'x', unit: 'bogus' } } },
+        { 'createdAt.$dateBetween.0': 'x', 'createdAt.$dateBetween.1': 'y' },
+        { 'createdBy.createdAt': { $dateOn: [1, 2] } },
+      ].map((filter): [string, Promise<{ status: number; body: any }>, string] => [
+        JSON.stringify(filter),
+        filtered(filter),
+        'A date in the filter is not one the server reads.',
+      ]),
+      [
+        'a time zone the host cannot use',
+        withKey(app, rootKey).get(`/api/todos:list?filter=${encodeURIComponent(JSON.stringify({ createdAt: { $dateOn: '2024-01-01' } }))}`).set('X-Timezone', 'Mars/Olympus'),
+        'A date in the filter is not one the server reads.',
+      ],
       ['a bulk update record without its id', withKey(app, rootKey).post('/api/todos:update?filterByTk=1').send([1]), 'Each record of a bulk update needs its primary key.'],
       ['a text id', withKey(app, rootKey).post('/api/todos:create').send({ id: 'abc', title: 'x' }), "A value in the request does not fit its field's type."],
     ];
@@ -352,6 +374,17 @@ describe('bad input on requests of ours', () => {
       const res = await request;
       badInput(res);
       expect(res.body.errors[0].message, what).toBe(message);
+    }
+    // Dates the host reads, variables it fills in, and the flattened paths it takes, still pass.
+    for (const filter of [
+      { createdAt: { $dateOn: { type: 'today' } } },
+      { createdAt: { $dateBetween: ['2024-01-01', '2024-12-31'] } },
+      { createdAt: { $dateBetween: '[2024,2025]' } },
+      { 'createdAt.$dateOn.type': 'today' },
+      { $or: [{ createdAt: { $dateNotOn: '2024' } }] },
+      { createdAt: { $dateBefore: '{{$user.createdAt}}' } },
+    ]) {
+      expect((await filtered(filter)).status, JSON.stringify(filter)).toBe(200);
     }
     // A 400 the host throws (not one it answers) gets the code too, its message kept.
     const query = await withKey(app, rootKey).post('/api/todos:query?measures[0][field]=id&measures[0][aggregation]=bogus');
@@ -448,6 +481,21 @@ describe('the export and import plugins, with a key', () => {
     }
     for (const columns of [[{ dataIndex: ['title'], title: 'Title' }], [{ dataIndex: ['createdBy', 'nickname'] }], [{ dataIndex: ['createdBy'] }]]) {
       expect((await exported(columns)).status, JSON.stringify(columns)).toBe(200);
+    }
+  });
+
+  it('an export while another one runs is a 429 to retry, not the plugin\'s 500', async () => {
+    const columns = [{ dataIndex: ['title'], title: 'Title' }];
+    const answers = await Promise.all([1, 2, 3, 4].map(() => withKey(app, rootKey).post('/api/todos:export').set('X-Locale', 'de-DE').send({ columns })));
+    const statuses = answers.map((res) => res.status);
+    expect(statuses).toContain(200);
+    expect(statuses).toContain(429);
+    expect(statuses.every((status) => status === 200 || status === 429), String(statuses)).toBe(true);
+    for (const res of answers.filter(({ status }) => status === 429)) {
+      expect(res.headers['retry-after']).toBe('1');
+      expect(res.body.errors).toEqual([
+        { message: 'Auf diesem Server läuft bereits ein anderer Vorgang export; versuchen Sie es gleich noch einmal.', code: ErrorCode.BUSY },
+      ]);
     }
   });
 
