@@ -72,7 +72,9 @@ export function checkFilterDates(isOurs: (ctx: Context) => boolean) {
   return async function checkFilterDates(ctx: Context, next: Next) {
     const filter = ctx.action ? sentFilter(ctx) : undefined;
     const db = ctx.dataSource?.collectionManager?.db ?? ctx.db;
-    if (isObject(filter) && JSON.stringify(filter).includes('$date') && db?.operators && isOurs(ctx)) {
+    // The variable step is the host's (exported by NocoBase 2.x): without it, nothing to mirror.
+    const hostStep = typeof createContextVariablesScope === 'function';
+    if (hostStep && isObject(filter) && JSON.stringify(filter).includes('$date') && db?.operators && isOurs(ctx)) {
       let readable: boolean;
       try {
         const filled = await parseFilter(filter, createContextVariablesScope(ctx));
