@@ -25,7 +25,9 @@ export function checkImportInput(isOurs: (ctx: Context) => boolean) {
     try {
       await next();
     } catch (error) {
-      if (error instanceof KeywardError) {
+      // An answer already (a refusal of ours, the host's own 4xx): not the action's failure.
+      const status = (error as { status?: unknown } | null)?.status;
+      if (error instanceof KeywardError || (typeof status === 'number' && status < 500)) {
         throw error;
       }
       const refusal = (ctx as { file?: unknown }).file

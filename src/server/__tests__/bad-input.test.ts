@@ -418,6 +418,30 @@ describe('bad input on requests of ours', () => {
     expect((await withKey(app, inKey).get(`/api/todos:list?filter=${encodeURIComponent('{"title":"a"}')}`)).status).toBe(500);
   });
 
+  it('dates are read as the host reads them: a filter as a list, lodash paths, fields without a time zone, long values', async () => {
+    app.db.collection({ name: 'events', fields: [{ name: 'day', type: 'dateOnly' }, { name: 'meta', type: 'json' }] });
+    await app.db.sync();
+    const list = (resource: string, filter: unknown, timezone?: string) => {
+      const req = withKey(app, rootKey).get(`/api/${resource}:list?filter=${encodeURIComponent(JSON.stringify(filter))}`);
+      return timezone ? req.set('X-Timezone', timezone) : req;
+    };
+    const message = 'A date in the filter is not one the server reads.';
+    for (const [what, request] of [
+      ['a filter sent as a list', list('todos', [{ createdAt: { $dateOn: 5 } }])],
+      ['a list, with a time zone the host cannot use', list('todos', [{ createdAt: { $dateOn: { type: 'today' } } }], 'Mars/Olympus')],
+      ['an operator named through lodash escapes', list('events', { 'meta.x["$d\\ateOn"]': 5 })],
+      ['a value the host reads at another path than the dots say', list('events', { 'meta.["x[0]"]': { $dateOn: '2024' }, 'meta.x': 'abc' })],
+      ['a value longer than any date', list('todos', { createdAt: { $dateOn: `2024-01-01T00:00:00.${'0'.repeat(300)}Z` } })],
+    ] as const) {
+      const res = await request;
+      badInput(res);
+      expect(res.body.errors[0].message, what).toBe(message);
+    }
+    // A date-only field's range is read in UTC whatever time zone it names, as the host reads it.
+    expect((await list('events', { day: { $dateBetween: ['2024-01-01', '2024-01-31', '[]', 'Asia/Shanghai'] } })).status).toBe(200);
+    expect((await list('events', { day: { $dateOn: { type: 'past', number: 3, unit: 'day' } } }, '+08:00')).status).toBe(200);
+  });
+
   it("requests that are not ours keep the host's answers", async () => {
     expect((await session.get('/api/nope:list')).text).toBe('Not Found');
     expect((await session.get('/api/todos:list?page=abc')).body.errors[0].code).toBeUndefined();
@@ -497,6 +521,26 @@ describe('the export and import plugins, with a key', () => {
         { message: 'Auf diesem Server läuft bereits ein anderer Vorgang export; versuchen Sie es gleich noch einmal.', code: ErrorCode.BUSY },
       ]);
     }
+  });
+
+  it('an import refused for its columns while another runs is still the 429 to retry, and a 400 says nothing of retrying', async () => {
+    const columns = [{ dataIndex: ['title'], defaultTitle: 'Title', title: 'Title' }];
+    const sheet = (await withKey(app, rootKey).post('/api/todos:export').buffer(true).parse((res, done) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => done(null, Buffer.concat(chunks)));
+    }).send({ columns })).body as Buffer;
+    const imported = (cols: unknown) =>
+      withKey(app, rootKey).post('/api/todos:importXlsx').attach('file', sheet, 'todos.xlsx').field('columns', JSON.stringify(cols));
+    const answers = await Promise.all([imported(columns), ...[1, 2, 3].map(() => imported([{ dataIndex: ['nope'] }]))]);
+    const statuses = answers.map((res) => res.status);
+    expect(statuses[0], JSON.stringify(answers[0].body)).toBe(200);
+    expect(statuses).toContain(429);
+    for (const res of answers.slice(1)) {
+      expect([400, 429]).toContain(res.status);
+      expect(res.headers['retry-after'], String(res.status)).toBe(res.status === 429 ? '1' : undefined);
+    }
+    await app.db.getRepository('todos').destroy({ filter: { id: { $gt: 3 } } });
   });
 
   it('importXlsx without a file, or with columns that are no field paths, is a 400, not its 500', async () => {
