@@ -252,8 +252,9 @@ export default {
         '(ACL snippet `pm.@keyward/plugin-api-keys.configuration`) and sees only your own keys; the key hash is never returned. ' +
         `Any other action or association path on \`${COLLECTION}\` answers 403 \`${ErrorCode.ACTION_NOT_ALLOWED}\`. ` +
         `Requests made with a key to other resources may also answer 403 \`${ErrorCode.ACCOUNT_ACTION_REFUSED}\` ` +
-        `(sign-in, account changes) or \`${ErrorCode.CONFIGURATION_REFUSED}\` (app configuration), and 404 ` +
-        `\`${ErrorCode.UNKNOWN_RESOURCE}\` for a resource, action or association that does not exist.`,
+        `(sign-in, account changes) or \`${ErrorCode.CONFIGURATION_REFUSED}\` (app configuration), 404 ` +
+        `\`${ErrorCode.UNKNOWN_RESOURCE}\` for a resource, action or association that does not exist, and 429 ` +
+        `\`${ErrorCode.BUSY}\` for an export or import while another runs in the same process.`,
     },
   ],
   paths: {
