@@ -1,6 +1,7 @@
 import type { Context, Next } from '@nocobase/actions';
 import { createContextVariablesScope } from '@nocobase/server';
 import { parseDate, parseFilter } from '@nocobase/utils';
+import { Repository } from '@nocobase/database';
 import { createRequire } from 'module';
 import { refusals, throwKeywardError } from './errors';
 import { sentFilter } from './query-paths';
@@ -24,19 +25,27 @@ type Field = { type?: unknown; constructor?: { name?: unknown } } | undefined;
 /** A date operand is a date, a range or a relative date: this much JSON at most, well past any. */
 const OPERAND_LIMIT = 256;
 
+/** An instant as the host's date parser writes it, in the years every database takes. */
+const INSTANT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+const isInstant = (value: unknown) => typeof value === 'string' && INSTANT.test(value);
+
 /**
- * Whether the host's date operators can use this value: its own `parseDate` gives them a date
- * or a range of two. Anything else fails inside the host (an `Invalid Date` error, a TypeError
- * deep in its range parser, a RangeError from its date library): a 500. A longer value is no
- * date, and the host's parser takes time in the square of its length.
+ * Whether the host's date operator can use this value: its own `parseDate` gives it an instant
+ * or a range of two (`$dateBetween` only a range: it takes the two ends of what it gets). Anything
+ * else fails inside the host (an `Invalid Date` error, a TypeError deep in its range parser, a
+ * RangeError from its date library) or in the database (a year before 0 or after 9999): a 500. A
+ * longer value is no date, and the host's parser takes time in the square of its length.
  */
-function readsAsDate(value: unknown, timezone: string | undefined): boolean {
+function readsAsDate(operator: string, value: unknown, timezone: string | undefined): boolean {
   if (JSON.stringify(value ?? null).length > OPERAND_LIMIT) {
     return false;
   }
   try {
     const range: unknown = parseDate(value, { timezone });
-    return typeof range === 'string' || (Array.isArray(range) && typeof range[0] === 'string' && typeof range[1] === 'string');
+    if (Array.isArray(range)) {
+      return isInstant(range[0]) && isInstant(range[1]);
+    }
+    return operator !== '$dateBetween' && isInstant(range);
   } catch {
     return false;
   }
@@ -63,43 +72,73 @@ function dateOperands(filter: object, operators: Operators): [path: string, valu
   return [...paths].map((path) => [path, get(whole, path)]);
 }
 
+type Params = Record<string, any>;
+type Scope = ReturnType<typeof createContextVariablesScope>;
+
+/**
+ * The actions whose filter the host reads from the body, as it reads it there: no variable step
+ * fills these in. One row per action. Every other action's filter is the query string's.
+ */
+const BODY_FILTERS: Record<string, (params: Params) => unknown> = {
+  // The aggregate action takes its filter with its measures, in the body.
+  query: (params) => params.values?.filter,
+  // These find their row with the values of filterKeys, as a filter.
+  firstOrCreate: (params) => Repository.valuesToFilter(params.values, params.filterKeys),
+  updateOrCreate: (params) => Repository.valuesToFilter(params.values, params.filterKeys),
+};
+
 /** A failure of the database (loading a variable's value), not of the request's filter. */
 const fromDatabase = (error: unknown) => /^Sequelize/.test(String((error as { name?: unknown } | null)?.name));
 
 /**
- * On requests of ours, after the ACL and before the host fills in the filter's variables: a
- * date the request's own filter gives the host's date operators that they cannot read is a
- * 400, where the host fails with a 500, in its variable step (a relative date of an unknown
- * type, an `X-Timezone` it cannot use) or in the operator. The request's filter goes through
- * the host's own variable step, as it will (dates get the request's time zone, `{{$user.…}}`
- * its value), then each date operator's value through the host's own date parser, in the time
- * zone the operator uses for its field. The role's scope is the server's: it is not in the
- * request's filter, and its failures stay the host's.
+ * The filter the host will parse for this request, from what the request sent: the query
+ * string's through the host's own variable step, as the host will fill it in (dates get the
+ * request's time zone, `{{$user.…}}` its value); or the body's, as it is. The role's scope,
+ * which the ACL adds, is the server's: it is in neither.
+ */
+async function requestFilter(ctx: Context, fromBody: ((params: Params) => unknown) | undefined, scope: Scope): Promise<unknown> {
+  if (fromBody) {
+    return fromBody(ctx.action.params);
+  }
+  const filter = sentFilter(ctx);
+  return filter !== null && typeof filter === 'object' ? parseFilter(filter, scope) : undefined;
+}
+
+/**
+ * On requests of ours, after the ACL and before the host's variable step: a date the request
+ * gives the host's date operators that they cannot read is a 400, where the host fails with a
+ * 500 (in its variable step: a relative date of an unknown type, an `X-Timezone` it cannot use;
+ * in the operator; in the database). Each date operator's value goes through the host's own
+ * date parser, in the time zone the operator uses for its field.
  */
 export function checkFilterDates(isOurs: (ctx: Context) => boolean) {
   return async function checkFilterDates(ctx: Context, next: Next) {
     const db = ctx.dataSource?.collectionManager?.db ?? ctx.db;
+    const actionName = ctx.action?.actionName;
+    const fromBody = Object.prototype.hasOwnProperty.call(BODY_FILTERS, actionName) ? BODY_FILTERS[actionName] : undefined;
     // The variable step is the host's (exported by NocoBase 2.x): without it, nothing to mirror.
     const hostStep = typeof createContextVariablesScope === 'function';
-    if (hostStep && ctx.action && db?.operators && ctx.querystring.includes('filter') && isOurs(ctx)) {
-      const filter = sentFilter(ctx);
-      if (filter !== null && typeof filter === 'object') {
+    // The action's filter holds the request's, when it sent one (and the role's scope).
+    const filtered = fromBody !== undefined || ctx.action?.params.filter != null;
+    if (hostStep && filtered && db?.operators && isOurs(ctx)) {
+      let readable: boolean;
+      try {
         const scope = createContextVariablesScope(ctx);
-        let readable: boolean;
-        try {
-          const filled = await parseFilter(filter, scope);
-          readable = dateOperands(filled, db.operators).every(([path, value]) =>
-            readsAsDate(value, operatorTimezone(scope.getField(path) as Field, db.options?.timezone)),
+        const filter = await requestFilter(ctx, fromBody, scope);
+        readable =
+          filter === null ||
+          typeof filter !== 'object' ||
+          dateOperands(filter, db.operators).every(([path, value]) =>
+            readsAsDate(path.slice(path.lastIndexOf('.') + 1), value, operatorTimezone(scope.getField(path) as Field, db.options?.timezone)),
           );
-        } catch (error) {
-          if (fromDatabase(error)) {
-            throw error;
-          }
-          readable = false;
+      } catch (error) {
+        if (fromDatabase(error)) {
+          throw error;
         }
-        if (!readable) {
-          throwKeywardError(ctx, refusals.badInput('A date in the filter is not one the server reads.'));
-        }
+        readable = false;
+      }
+      if (!readable) {
+        throwKeywardError(ctx, refusals.badInput('A date in the filter is not one the server reads.'));
       }
     }
     await next();

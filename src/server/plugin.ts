@@ -32,6 +32,7 @@ import { KeyStore } from './persistence/key-store';
 import { LastUsedTracker } from './persistence/last-used';
 import { guardKeyManagement, MANAGEMENT_ACTIONS } from './restrictions/guard-key-management';
 import { guardKeyFileAccess } from './restrictions/file-access';
+import { askInnerPermissionsFirst } from './restrictions/inner-permissions';
 import { refuseKeysAtIdentityEndpoints } from './restrictions/identity-endpoints';
 import { checkKeysQuery } from './restrictions/list-query';
 import { configurationCheck } from './restrictions/configuration';
@@ -212,7 +213,13 @@ export class PluginKeywardServer extends Plugin {
       after: 'auth',
       before: ['setCurrentRole', 'acl', 'createMiddleware', 'default'],
     });
-    // After the ACL: a key learns nothing of a collection its role may not use.
+    // After the ACL: a key learns nothing of a collection its role may not use; for the actions
+    // whose permission the host asks inside them, not before that is asked.
+    this.app.dataSourceManager.use(askInnerPermissionsFirst((ctx) => isOurs(ctx, isImported)), {
+      tag: 'keyward-inner-permissions',
+      after: 'acl',
+      before: ['keyward-known-names', 'keyward-filter-dates', 'keyward-import-input', 'keyward-busy-actions'],
+    });
     this.app.dataSourceManager.use(requireKnownNames(isImported), { tag: 'keyward-known-names', after: 'acl' });
     // Before the host's variable step, which fails on some dates already.
     this.app.dataSourceManager.use(checkFilterDates((ctx) => isOurs(ctx, isImported)), {

@@ -438,9 +438,59 @@ describe('bad input on requests of ours', () => {
       badInput(res);
       expect(res.body.errors[0].message, what).toBe(message);
     }
+    // The filter's name percent-encoded, as the host's query parser decodes it.
+    badInput(await withKey(app, rootKey).get(`/api/todos:list?%66ilter=${encodeURIComponent(JSON.stringify({ createdAt: { $dateOn: 'x' } }))}`));
+    // Years the parser writes but a database refuses (PostgreSQL answers a 500), and one instant
+    // where $dateBetween takes the two ends of a range.
+    for (const filter of [
+      { createdAt: { $dateOn: '-000001-01-01T00:00:00Z' } },
+      { createdAt: { $dateBefore: ['+010000-01-01T00:00:00Z', '2024'] } },
+      { createdAt: { $dateBetween: '2024-01-01T00:00:00Z' } },
+    ]) {
+      badInput(await list('todos', filter));
+    }
+    // Filters the host reads from the body: the aggregate query's, and firstOrCreate's and
+    // updateOrCreate's values of filterKeys. Nothing is written.
+    const measures = [{ field: ['title'], aggregation: 'count', alias: 'n' }];
+    const todos = await app.db.getRepository('todos').count();
+    const fromBody: [string, Promise<{ status: number; body: any }>][] = [
+      ['query', withKey(app, rootKey).post('/api/todos:query').send({ measures, filter: { createdAt: { $dateOn: 'x' } } })],
+      ['query, a range', withKey(app, rootKey).post('/api/todos:query').send({ measures, filter: { createdAt: { $dateBetween: ['x', 'y'] } } })],
+      ['firstOrCreate', withKey(app, rootKey).post('/api/todos:firstOrCreate?filterKeys[]=title').send({ title: { $dateOn: 'x' } })],
+      ['updateOrCreate', withKey(app, rootKey).post('/api/todos:updateOrCreate?filterKeys[]=title').send({ title: { $dateBetween: [null, null] } })],
+    ];
+    for (const [what, request] of fromBody) {
+      const res = await request;
+      badInput(res);
+      expect(res.body.errors[0].message, what).toBe(message);
+    }
+    expect(await app.db.getRepository('todos').count()).toBe(todos);
+    const query = await withKey(app, rootKey).post('/api/todos:query').send({ measures, filter: { createdAt: { $dateOn: { type: 'today' } } } });
+    expect(query.status, JSON.stringify(query.body)).toBe(200);
     // A date-only field's range is read in UTC whatever time zone it names, as the host reads it.
     expect((await list('events', { day: { $dateBetween: ['2024-01-01', '2024-01-31', '[]', 'Asia/Shanghai'] } })).status).toBe(200);
     expect((await list('events', { day: { $dateOn: { type: 'past', number: 3, unit: 'day' } } }, '+08:00')).status).toBe(200);
+  });
+
+  it('query, firstOrCreate and updateOrCreate on a collection the role may not use: the host\'s 403, never a 400 naming its fields', async () => {
+    app.db.collection({ name: 'vault', fields: [{ name: 'secret', type: 'string' }, { name: 'day', type: 'dateOnly' }] });
+    await app.db.sync();
+    const refused = [
+      withKey(app, key).post('/api/vault:firstOrCreate?filterKeys[]=nope').send({ nope: 1 }),
+      withKey(app, key).post('/api/vault:updateOrCreate?filterKeys[]=nope').send({ nope: 1 }),
+      withKey(app, key).post('/api/vault:firstOrCreate?filterKeys[]=day').send({ day: { $dateOn: 'x' } }),
+      withKey(app, key).post('/api/vault:query').send({ measures: [{ field: ['secret'], aggregation: 'count', alias: 'n' }], filter: { day: { $dateOn: 'x' } } }),
+    ];
+    for (const res of await Promise.all(refused)) {
+      expect(res.status, JSON.stringify(res.body)).toBe(403);
+      expect(res.body.errors).toEqual([{ message: 'No permissions' }]);
+    }
+    expect(await app.db.getRepository('vault').count()).toBe(0);
+    // On its own collection the role's key still finds or creates.
+    const made = await withKey(app, key).post('/api/todos:firstOrCreate?filterKeys[]=title').send({ title: 'made by firstOrCreate' });
+    expect(made.status, JSON.stringify(made.body)).toBe(200);
+    badInput(await withKey(app, key).post('/api/todos:firstOrCreate?filterKeys[]=nope').send({ nope: 1 }));
+    await app.db.getRepository('todos').destroy({ filter: { title: 'made by firstOrCreate' } });
   });
 
   it("requests that are not ours keep the host's answers", async () => {
@@ -538,13 +588,17 @@ describe('the export and import plugins, with a key', () => {
       .send({ columns })).body as Buffer;
     const imported = (cols: unknown) =>
       withKey(app, rootKey).post('/api/todos:importXlsx').attach('file', sheet, 'todos.xlsx').field('columns', JSON.stringify(cols));
-    let settled = false;
-    const running = imported(columns).then((res) => ((settled = true), res));
     const meanwhile: { status: number; headers: Record<string, string> }[] = [];
-    while (!settled && !meanwhile.some(({ status }) => status === 429)) {
-      meanwhile.push(await imported([{ dataIndex: ['nope'] }]));
+    // The sheet's import takes the lock first (a probe that does is seen as the 429 of the import).
+    for (let attempt = 0; attempt < 3 && !meanwhile.some(({ status }) => status === 429); attempt++) {
+      let settled = false;
+      const running = imported(columns).then((res) => ((settled = true), res));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      while (!settled && !meanwhile.some(({ status }) => status === 429)) {
+        meanwhile.push(await imported([{ dataIndex: ['nope'] }]));
+      }
+      expect([200, 429]).toContain((await running).status);
     }
-    expect((await running).status).toBe(200);
     expect(meanwhile.map(({ status }) => status)).toContain(429);
     for (const res of meanwhile) {
       expect([400, 429]).toContain(res.status);
