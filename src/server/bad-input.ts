@@ -253,8 +253,11 @@ function sent(ctx: Context, value: string): boolean {
   return inPath || query.includes(value) || JSON.stringify(bodyOf(ctx) ?? '').includes(value);
 }
 
-/** Every value in the request's own filter, at any depth. */
-function sentFilterValues(ctx: Context): unknown[] {
+/**
+ * Every value in the request's own filter and body, at any depth: where the host finds filters
+ * (the query string's; the body's for `query`; the values of filterKeys for `firstOrCreate`).
+ */
+function sentValues(ctx: Context): unknown[] {
   const values: unknown[] = [];
   const collect = (node: unknown): void => {
     values.push(node);
@@ -264,12 +267,16 @@ function sentFilterValues(ctx: Context): unknown[] {
       Object.values(node).forEach(collect);
     }
   };
-  const filter = sentFilter(ctx);
-  if (filter !== undefined) {
-    collect(filter);
+  for (const sent of [sentFilter(ctx), bodyOf(ctx)]) {
+    if (sent !== undefined) {
+      collect(sent);
+    }
   }
   return values;
 }
+
+/** The aggregate action: its measures, dimensions and having come from the request alone. */
+const inQuery = (_: unknown, ctx: Context) => ctx.action?.actionName === 'query';
 
 /**
  * Whether the value a driver's message quotes (PostgreSQL `…: "abc"`, MySQL `…: 'abc' for
@@ -318,14 +325,22 @@ const INPUT_ERRORS: readonly InputError[] = [
     message: VALUE_TYPE_MESSAGE,
   },
   // Sequelize refusing an operator's value, such as an object inside `$in`: it prints the value
-  // with Node's inspect (to depth 1), as one of the request's own filter values must print.
+  // with Node's inspect (to depth 1), as one of the request's own values must print.
   {
     matches: (error) => /^Invalid value /.test(messageOf(error)),
     sentBy: (error, ctx) => {
       const printed = messageOf(error).slice('Invalid value '.length);
-      return sentFilterValues(ctx).some((value) => inspect(value, { depth: 1 }) === printed);
+      return sentValues(ctx).some((value) => inspect(value, { depth: 1 }) === printed);
     },
     message: 'A value in the filter does not fit its operator.',
+  },
+  // The aggregate action's measure with an aggregation it does not know.
+  { matches: (error) => /^Invalid aggregation function: /.test(messageOf(error)), sentBy: inQuery, message: 'query takes the aggregations sum, count, avg, min and max.' },
+  // Its having clause with an operator that is no plain comparison.
+  {
+    matches: (error) => /^Unsupported having operator: /.test(messageOf(error)),
+    sentBy: inQuery,
+    message: "query's having takes plain comparison operators ($eq, $gt, $in, …).",
   },
   // A bulk update (an array of records) with a record that lacks its primary key.
   {

@@ -25,27 +25,49 @@ type Field = { type?: unknown; constructor?: { name?: unknown } } | undefined;
 /** A date operand is a date, a range or a relative date: this much JSON at most, well past any. */
 const OPERAND_LIMIT = 256;
 
-/** An instant as the host's date parser writes it, in the years every database takes. */
-const INSTANT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
-const isInstant = (value: unknown) => typeof value === 'string' && INSTANT.test(value);
+/** The years a database takes in a date column, where it takes fewer than JavaScript's dates. */
+const YEARS: Record<string, [first: number, last: number]> = {
+  // No year 0, and a year before it is no date PostgreSQL reads.
+  postgres: [1, Infinity],
+  // DATETIME's range.
+  mysql: [1000, 9999],
+  mariadb: [1000, 9999],
+};
+
+/** Which ends of a range each date operator reads; one row per operator. */
+const RANGE_ENDS: Record<string, number[]> = {
+  $dateOn: [0, 1],
+  $dateNotOn: [0, 1],
+  $dateBefore: [0],
+  $dateNotBefore: [0],
+  $dateAfter: [1],
+  $dateNotAfter: [1],
+  // It reads the first two items of whatever it gets: a single instant's first two characters.
+  $dateBetween: [0, 1],
+};
 
 /**
  * Whether the host's date operator can use this value: its own `parseDate` gives it an instant
- * or a range of two (`$dateBetween` only a range: it takes the two ends of what it gets). Anything
- * else fails inside the host (an `Invalid Date` error, a TypeError deep in its range parser, a
- * RangeError from its date library) or in the database (a year before 0 or after 9999): a 500. A
- * longer value is no date, and the host's parser takes time in the square of its length.
+ * or a range, and each instant the operator reads is a date the database takes. Anything else
+ * fails inside the host (an `Invalid Date` error, a TypeError deep in its range parser, a
+ * RangeError from its date library) or in the database: a 500. A longer value is no date, and
+ * the host's parser takes time in the square of its length.
  */
-function readsAsDate(operator: string, value: unknown, timezone: string | undefined): boolean {
+function readsAsDate(operator: string, value: unknown, timezone: string | undefined, [first, last]: [number, number]): boolean {
   if (JSON.stringify(value ?? null).length > OPERAND_LIMIT) {
     return false;
   }
+  const storable = (instant: unknown) => {
+    const year = typeof instant === 'string' ? new Date(instant).getUTCFullYear() : NaN;
+    return year >= first && year <= last;
+  };
   try {
     const range: unknown = parseDate(value, { timezone });
-    if (Array.isArray(range)) {
-      return isInstant(range[0]) && isInstant(range[1]);
+    const ends = RANGE_ENDS[operator] ?? [0, 1];
+    if (Array.isArray(range) || (operator === '$dateBetween' && typeof range === 'string')) {
+      return ends.every((end) => storable((range as string | string[])[end]));
     }
-    return operator !== '$dateBetween' && isInstant(range);
+    return storable(range);
   } catch {
     return false;
   }
@@ -124,12 +146,14 @@ export function checkFilterDates(isOurs: (ctx: Context) => boolean) {
       let readable: boolean;
       try {
         const scope = createContextVariablesScope(ctx);
+        // SQLite keeps dates as text: any year.
+        const years = YEARS[db.sequelize?.getDialect?.() as string] ?? [-Infinity, Infinity];
         const filter = await requestFilter(ctx, fromBody, scope);
         readable =
           filter === null ||
           typeof filter !== 'object' ||
           dateOperands(filter, db.operators).every(([path, value]) =>
-            readsAsDate(path.slice(path.lastIndexOf('.') + 1), value, operatorTimezone(scope.getField(path) as Field, db.options?.timezone)),
+            readsAsDate(path.slice(path.lastIndexOf('.') + 1), value, operatorTimezone(scope.getField(path) as Field, db.options?.timezone), years),
           );
       } catch (error) {
         if (fromDatabase(error)) {
