@@ -11,11 +11,11 @@ import {
   requireKnownNames,
   requireRowsToWrite,
   shapeHostAnswers,
-} from './bad-input';
+} from './bad-input/requests';
 import { KeywardError, renderKeywardError } from './errors';
-import { answerBusyActions } from './exclusive-actions';
-import { checkFilterDates } from './filter-dates';
-import { checkImportInput, removeImportUploads } from './import-input';
+import { answerBusyActions } from './bad-input/exclusive-actions';
+import { checkFilterDates } from './bad-input/filter-dates';
+import { checkImportInput, removeImportUploads } from './bad-input/import-input';
 import * as apiKeyActions from './actions/api-keys';
 import { auditKeysWithoutSecrets } from './actions/audit';
 import { watchKeyChanges } from './persistence/cache-invalidation';

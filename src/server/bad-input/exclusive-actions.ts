@@ -1,5 +1,5 @@
 import type { Context, Next } from '@nocobase/actions';
-import { KeywardError, refusals, throwKeywardError } from './errors';
+import { KeywardError, refusals, throwKeywardError } from '../errors';
 
 /**
  * Host actions that run one at a time in a process: a second one meanwhile gets a plain Error

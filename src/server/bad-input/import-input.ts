@@ -1,6 +1,6 @@
 import type { Context, Next } from '@nocobase/actions';
 import { rm } from 'fs/promises';
-import { KeywardError, refusals, throwKeywardError } from './errors';
+import { KeywardError, refusals, throwKeywardError } from '../errors';
 import { badColumns } from './unknown-names';
 
 const ACTION = 'importXlsx';

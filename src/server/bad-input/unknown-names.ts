@@ -1,7 +1,7 @@
 import type { Context } from '@nocobase/actions';
-import { type KeywardError, refusals } from './errors';
-import { isObject } from './is-object';
-import { items, names } from './query-paths';
+import { type KeywardError, refusals } from '../errors';
+import { isObject } from '../is-object';
+import { items, names } from '../query-paths';
 
 interface ModelLike {
   rawAttributes: Record<string, { type?: { key?: string } }>;

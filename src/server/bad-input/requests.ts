@@ -2,13 +2,13 @@ import type { Context, Next } from '@nocobase/actions';
 import { inspect } from 'util';
 import { parseQuery, parseRequest } from '@nocobase/resourcer';
 import { isValidFilter } from '@nocobase/utils';
-import { COLLECTION, ErrorCode, HANDOVER_RESOURCE, USAGE_COLLECTION } from '../constants';
-import { KeywardError, refusals, renderKeywardError, throwKeywardError } from './errors';
-import { isObject } from './is-object';
-import { definesItself } from './resource-actions';
-import { items, sentFilter } from './query-paths';
+import { COLLECTION, ErrorCode, HANDOVER_RESOURCE, USAGE_COLLECTION } from '../../constants';
+import { KeywardError, refusals, renderKeywardError, throwKeywardError } from '../errors';
+import { isObject } from '../is-object';
+import { definesItself } from '../resource-actions';
+import { items, sentFilter } from '../query-paths';
 import { badActionParams, badQueryNames } from './unknown-names';
-import { presentedKey, type ImportedTokenCheck } from './verification/key-transport';
+import { presentedKey, type ImportedTokenCheck } from '../verification/key-transport';
 
 /**
  * Bad input the host answers with a 500 or a plain-text line, answered for the requests that

@@ -3,8 +3,8 @@ import { createContextVariablesScope } from '@nocobase/server';
 import { parseDate, parseFilter } from '@nocobase/utils';
 import { Repository } from '@nocobase/database';
 import { createRequire } from 'module';
-import { refusals, throwKeywardError } from './errors';
-import { sentFilter } from './query-paths';
+import { refusals, throwKeywardError } from '../errors';
+import { sentFilter } from '../query-paths';
 
 /**
  * The host's filter parser hands each function operator (`$dateOn`, …) its value by flattening
