@@ -1,5 +1,6 @@
 import type { Context, Next } from '@nocobase/actions';
 import { KeywardError, refusals, throwKeywardError } from '../errors';
+import { rowOf } from '../table-row';
 
 /**
  * Host actions that run one at a time in a process: a second one meanwhile gets a plain Error
@@ -19,7 +20,7 @@ const EXCLUSIVE: Record<string, { message: string; ns: string }> = {
 export function answerBusyActions(isOurs: (ctx: Context) => boolean) {
   return async function answerBusyActions(ctx: Context, next: Next) {
     const actionName = ctx.action?.actionName;
-    const exclusive = Object.prototype.hasOwnProperty.call(EXCLUSIVE, actionName) ? EXCLUSIVE[actionName] : undefined;
+    const exclusive = rowOf(EXCLUSIVE, actionName);
     if (!exclusive || !isOurs(ctx)) {
       return next();
     }

@@ -5,6 +5,7 @@ import { refusals, throwKeywardError } from '../errors';
 import { READ_METHODS } from '../restrictions/guard-key-management';
 import { rolesGrantSnippet } from '../restrictions/snippet-rules';
 import type { Handover } from './handover';
+import { rowOf } from '../table-row';
 
 /** The notice about the takeover from the built-in plugin, for those who manage plugins. */
 export const HANDOVER_ACTIONS: Readonly<Record<string, { write: boolean; reason: string }>> = {
@@ -42,7 +43,7 @@ export function guardHandover(acl: ACL, snippet: string) {
       return next();
     }
     // The resource serves these actions only: the resourcer answers any other with a 404.
-    const action = Object.prototype.hasOwnProperty.call(HANDOVER_ACTIONS, actionName) ? HANDOVER_ACTIONS[actionName] : undefined;
+    const action = rowOf(HANDOVER_ACTIONS, actionName);
     if (action?.write && READ_METHODS.has(ctx.method)) {
       throwKeywardError(ctx, refusals.methodNotAllowed());
     }

@@ -3,6 +3,7 @@ import type { Context, Next } from '@nocobase/actions';
 import { COLLECTION, USAGE_COLLECTION } from '../../constants';
 import { refusals, throwKeywardError } from '../errors';
 import { rolesGrantSnippet } from './snippet-rules';
+import { rowOf } from '../table-row';
 
 /**
  * The only actions on `apiKeys`, for anybody, administrators included. Every other action the
@@ -50,7 +51,7 @@ export function guardKeyManagement(acl: ACL, snippet: string) {
       }
       return next();
     }
-    const action = Object.prototype.hasOwnProperty.call(MANAGEMENT_ACTIONS, actionName) ? MANAGEMENT_ACTIONS[actionName] : undefined;
+    const action = rowOf(MANAGEMENT_ACTIONS, actionName);
     if (!action) {
       throwKeywardError(ctx, refusals.actionNotAllowed());
     }

@@ -1,4 +1,5 @@
 import type { Context, Next } from '@nocobase/actions';
+import { rowOf } from '../table-row';
 
 /**
  * Host actions whose permission the host asks only inside the action, after every data-source
@@ -24,7 +25,7 @@ const ASKED_INSIDE: Record<string, string[]> = {
 export function askInnerPermissionsFirst(isOurs: (ctx: Context) => boolean) {
   return async function askInnerPermissionsFirst(ctx: Context, next: Next) {
     const actionName = ctx.action?.actionName;
-    const asked = Object.prototype.hasOwnProperty.call(ASKED_INSIDE, actionName) ? ASKED_INSIDE[actionName] : undefined;
+    const asked = rowOf(ASKED_INSIDE, actionName);
     if (asked && typeof ctx.can === 'function' && isOurs(ctx)) {
       const resource = ctx.permission?.resourceName ?? ctx.action.resourceName;
       const allowed = asked.some((action) => ctx.can({ resource, action, rawResourceName: ctx.action.resourceName }));
