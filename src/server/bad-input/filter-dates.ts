@@ -5,6 +5,7 @@ import { Repository } from '@nocobase/database';
 import { createRequire } from 'module';
 import { refusals, throwKeywardError } from '../errors';
 import { sentFilter } from '../query-paths';
+import { rowOf } from '../table-row';
 
 /**
  * The host's filter parser hands each function operator (`$dateOn`, …) its value by flattening
@@ -123,8 +124,15 @@ async function requestFilter(ctx: Context, fromBody: ((params: Params) => unknow
     return fromBody(ctx.action.params);
   }
   const filter = sentFilter(ctx);
-  return filter !== null && typeof filter === 'object' ? parseFilter(filter, scope) : undefined;
+  return filter !== null && typeof filter === 'object' && mayNameDate(filter) ? parseFilter(filter, scope) : undefined;
 }
+
+/**
+ * Whether a filter can name a date operator at all: a key with `$date` in it, or with the
+ * brackets and escapes lodash reads a path through (`x["$d\\ateOn"]`). Any other filter skips
+ * the host's variable step here, and the user lookup a `{{$user.…}}` in it would cost twice.
+ */
+const mayNameDate = (filter: object) => Object.keys(flatten(filter)).some((key) => /\$date|[[\\]/.test(key));
 
 /**
  * On requests of ours, after the ACL and before the host's variable step: a date the request
@@ -137,7 +145,7 @@ export function checkFilterDates(isOurs: (ctx: Context) => boolean) {
   return async function checkFilterDates(ctx: Context, next: Next) {
     const db = ctx.dataSource?.collectionManager?.db ?? ctx.db;
     const actionName = ctx.action?.actionName;
-    const fromBody = Object.prototype.hasOwnProperty.call(BODY_FILTERS, actionName) ? BODY_FILTERS[actionName] : undefined;
+    const fromBody = rowOf(BODY_FILTERS, actionName);
     // The variable step is the host's (exported by NocoBase 2.x): without it, nothing to mirror.
     const hostStep = typeof createContextVariablesScope === 'function';
     // The action's filter holds the request's, when it sent one (and the role's scope).
