@@ -25,6 +25,7 @@ import { usageAction } from './actions/usage';
 import { tieUsageToKey, recordKeyUsage, UsageTracker } from './persistence/usage';
 import { KeyAuth, type KeyAuthOptions } from './verification/key-auth';
 import { deleteKeysWithOwner } from './persistence/delete-with-owner';
+import { escapeSqliteArrayOperators } from './bad-input/sqlite-array-operators';
 import { guardHashColumn } from './persistence/hash-column-guard';
 import { guardKeyRows } from './persistence/key-row-guard';
 import { guardUsageRows } from './persistence/usage-row-guard';
@@ -160,6 +161,7 @@ export class PluginKeywardServer extends Plugin {
       this.app.acl.addFixedParams(COLLECTION, action, () => ({ filter: { createdById: '{{ctx.state.currentUser.id}}' } }));
     }
     auditKeysWithoutSecrets(this.app);
+    escapeSqliteArrayOperators(this.db);
     for (const [language, resources] of Object.entries(LOCALES)) {
       this.app.i18n.addResources(language, NAMESPACE, resources);
     }

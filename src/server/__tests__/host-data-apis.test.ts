@@ -117,4 +117,23 @@ describe('host data APIs and the apiKeys collection', () => {
     await expect(app.db.getModel('apiKeys').aggregate('hash', 'max')).rejects.toThrow();
     expect(await app.db.getRepository('apiKeys').aggregate({ method: 'count', field: 'id' })).toBe(2);
   });
+
+  it("a filter's $anyOf or $noneOf values never run as SQL on SQLite, and still match values with quotes", async () => {
+    app.db.collection({ name: 'tagged', fields: [{ name: 'tags', type: 'array' }] });
+    await app.db.sync();
+    await app.db.getRepository('tagged').create({ values: [{ tags: ["it's"] }, { tags: ['plain'] }] });
+    const agent = await app.agent().login(root, 'root');
+    const count = async (operator: string, values: unknown[]) => {
+      const res = await agent.get('/api/tagged:list').query({ filter: JSON.stringify({ tags: { [operator]: values } }) });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      return res.body.meta.count;
+    };
+    // A yes/no question about the keys' hashes: true, so a filter run as SQL would match both rows.
+    const question = `x') or (select count(*) from "keywardApiKeys" where hash like '_%') > 0 or 1 in ('`;
+    expect(await count('$anyOf', [question])).toBe(0);
+    expect(await count('$noneOf', [question])).toBe(2);
+    expect(await count('$anyOf', [[question]])).toBe(0);
+    expect(await count('$anyOf', ["it's"])).toBe(1);
+    expect(await count('$noneOf', ["it's"])).toBe(1);
+  });
 });
