@@ -24,6 +24,8 @@ export const BUILT_IN_PLUGIN = 'api-keys';
 export const BUILT_IN_TABLE = 'apiKeys';
 /** The resource of the one-time notice about keys imported from the built-in plugin. */
 export const HANDOVER_RESOURCE = 'apiKeysHandover';
+/** Every resource Keyward serves; each has guards of its own. */
+export const OWN_RESOURCES: readonly string[] = [COLLECTION, USAGE_COLLECTION, HANDOVER_RESOURCE];
 
 /** Where the settings page lives: /admin/settings/<SETTINGS_KEY>. */
 export const SETTINGS_KEY = 'keyward-api-keys';

@@ -65,7 +65,7 @@ describe('account actions with a key', () => {
   });
 
   it('still answers what scripts need', async () => {
-    for (const url of ['/api/auth:check', '/api/collections:list', '/api/roles:check', '/api/todos:list']) {
+    for (const url of ['/api/auth:check', '/api/collections:list', '/api/roles:check', '/api/todos:list', '/api/authenticators:publicList']) {
       const res = await withKey(app, key).get(url);
       expect(res.status, url).toBe(200);
     }
@@ -109,6 +109,42 @@ describe('account actions with a key', () => {
       }
       expect((await get('/api/users:list?appends[]=roles')).status).toBe(200);
       expect((await get(`/api/users:list?filter=${json({ 'roles.name': 'root' })}`)).status).toBe(200);
+    });
+
+    it('works on data only: no permission table, setting or plugin record that no configuration permission names, and no keys in a chart', async () => {
+      const configuration = (res: { status: number; body: any }, what: string) => {
+        expect(res.status, what).toBe(403);
+        expect(res.body.errors[0].code, what).toBe(ErrorCode.CONFIGURATION_REFUSED);
+      };
+      const send = (method: 'get' | 'post', url: string, body?: object) => withKey(app, rootKey)[method](url).send(body);
+      const grant = await app.db.getRepository('dataSourcesRoles').findOne({ filter: { roleName: TODOS_ROLE } });
+      const attempts: Array<[string, Promise<{ status: number; body: any }>]> = [
+        ['a role strategy', send('post', `/api/dataSourcesRoles:update?filterByTk=${grant?.get('id')}`, { strategy: { actions: ['view', 'update'] } })],
+        ['a role strategy, listed', send('get', '/api/dataSourcesRoles:list')],
+        ['a collection permission', send('post', '/api/dataSourcesRolesResources:create', { roleName: TODOS_ROLE, name: 'users', dataSourceKey: 'main' })],
+        ['an action permission', send('post', '/api/rolesResourcesActions:create', { name: 'update' })],
+        ['the settings, by the generic update', send('post', '/api/systemSettings:update?filterByTk=1', { title: 'pwned' })],
+        ['plugin records', send('get', '/api/applicationPlugins:list')],
+        ['who holds which role', send('get', '/api/rolesUsers:list')],
+        ['the settings in a chart', send('post', '/api/charts:queryData', { collection: 'systemSettings', dimensions: [{ field: ['title'] }] })],
+        ['a chart through a data source the chart plugin does not know', send('post', '/api/charts:queryData', { dataSource: 'nope', collection: 'applicationPlugins', dimensions: [{ field: ['name'] }] })],
+      ];
+      for (const [what, request] of attempts) {
+        configuration(await request, what);
+      }
+      expect((await app.db.getRepository('systemSettings').findOne()).get('title')).not.toBe('pwned');
+      expect((await app.db.getRepository('dataSourcesRoles').findOne({ filter: { roleName: TODOS_ROLE } }))?.get('strategy')).toEqual(grant?.get('strategy'));
+      for (const collection of ['apiKeys', 'apiKeyUsage']) {
+        const res = await send('post', '/api/charts:queryData', { collection, dimensions: [{ field: ['id'] }] });
+        expect(res.status, collection).toBe(403);
+        expect(res.body.errors[0].code, collection).toBe(ErrorCode.MANAGED_BY_KEY);
+      }
+      // Data, and what any key may read, as before.
+      for (const url of ['/api/todos:list', '/api/users:list', '/api/roles:list', '/api/collections:list', '/api/auth:check']) {
+        expect((await send('get', url)).status, url).toBe(200);
+      }
+      expect((await send('post', '/api/todos:create', { title: 'from root' })).status).toBe(200);
+      expect((await send('post', '/api/charts:queryData', { collection: 'todos', dimensions: [{ field: ['title'] }] })).status).toBe(200);
     });
   });
 

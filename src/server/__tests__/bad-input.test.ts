@@ -232,9 +232,11 @@ describe('bad input on requests of ours', () => {
   });
 
   it("move: rows that are not there, or that the key's role may not update, are refused and nothing moves", async () => {
-    app.db.collection({ name: 'tags', fields: [{ name: 'name', type: 'string' }] });
+    // Collections of the collection manager's kind: data a role's strategy covers.
+    app.db.collection({ name: 'tags', asStrategyResource: true, fields: [{ name: 'name', type: 'string' }] });
     app.db.collection({
       name: 'tasks',
+      asStrategyResource: true,
       createdBy: true,
       fields: [
         { name: 'title', type: 'string' },
@@ -435,7 +437,7 @@ describe('bad input on requests of ours', () => {
   });
 
   it('dates are read as the host reads them: a filter as a list, lodash paths, fields without a time zone, long values', async () => {
-    app.db.collection({ name: 'events', fields: [{ name: 'day', type: 'dateOnly' }, { name: 'meta', type: 'json' }] });
+    app.db.collection({ name: 'events', asStrategyResource: true, fields: [{ name: 'day', type: 'dateOnly' }, { name: 'meta', type: 'json' }] });
     await app.db.sync();
     const list = (resource: string, filter: unknown, timezone?: string) => {
       const req = withKey(app, rootKey).get(`/api/${resource}:list?filter=${encodeURIComponent(JSON.stringify(filter))}`);
@@ -502,7 +504,7 @@ describe('bad input on requests of ours', () => {
   });
 
   it('query, firstOrCreate and updateOrCreate on a collection the role may not use: the host\'s 403, never a 400 naming its fields', async () => {
-    app.db.collection({ name: 'vault', fields: [{ name: 'secret', type: 'string' }, { name: 'day', type: 'dateOnly' }] });
+    app.db.collection({ name: 'vault', asStrategyResource: true, fields: [{ name: 'secret', type: 'string' }, { name: 'day', type: 'dateOnly' }] });
     await app.db.sync();
     const refused = [
       withKey(app, key).post('/api/vault:firstOrCreate?filterKeys[]=nope').send({ nope: 1 }),

@@ -78,6 +78,8 @@ export async function setUpTodos(app: MockServer) {
 export function defineTodos(app: MockServer) {
   app.db.collection({
     name: 'todos',
+    // As the collection manager's collections are: data a role's strategy covers.
+    asStrategyResource: true,
     createdBy: true,
     fields: [
       { name: 'title', type: 'string' },

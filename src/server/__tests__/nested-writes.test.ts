@@ -22,7 +22,7 @@ describe('writes through association values', () => {
     await app.db.getRepository('users').update({ filterByTk: owner.id, values: { email: 'owner@example.com' } });
     root = await app.db.getRepository('users').findOne({ filter: { id: 1 } });
     ({ key: rootKey } = await createKey(app, root, { role: { name: 'root' } }, 'root'));
-    app.db.collection({ name: 'lists', fields: [{ type: 'string', name: 'title' }, { type: 'hasMany', name: 'todos', target: 'todos', foreignKey: 'listId' }] });
+    app.db.collection({ name: 'lists', asStrategyResource: true, fields: [{ type: 'string', name: 'title' }, { type: 'hasMany', name: 'todos', target: 'todos', foreignKey: 'listId' }] });
     await app.db.sync();
   });
 

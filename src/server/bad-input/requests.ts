@@ -2,7 +2,7 @@ import type { Context, Next } from '@nocobase/actions';
 import { inspect } from 'util';
 import { parseQuery, parseRequest } from '@nocobase/resourcer';
 import { isValidFilter } from '@nocobase/utils';
-import { COLLECTION, ErrorCode, HANDOVER_RESOURCE, USAGE_COLLECTION } from '../../constants';
+import { ErrorCode, OWN_RESOURCES } from '../../constants';
 import { KeywardError, refusals, renderKeywardError, throwKeywardError } from '../errors';
 import { isObject } from '../is-object';
 import { definesItself } from '../resource-actions';
@@ -16,7 +16,7 @@ import { presentedKey, type ImportedTokenCheck } from '../verification/key-trans
  * refusal of ours. Other requests keep the host's answers: they are not ours to change.
  */
 
-const OUR_RESOURCES = new Set<string>([COLLECTION, USAGE_COLLECTION, HANDOVER_RESOURCE]);
+const OUR_RESOURCES = new Set(OWN_RESOURCES);
 
 /** The path as the host's resourcer reads it: `api%4Beys` is `apiKeys` there. */
 function decodedPath(path: string): string {

@@ -12,6 +12,7 @@ export const READ_ACTIONS: Readonly<Record<string, string>> = {
   getFile: 'downloads a stored file',
   'charts:queryData': 'a chart block’s query: aggregates records its role may read',
   'auth:check': 'says who the request acts for',
+  'authenticators:publicList': 'the sign-in page’s methods, public',
   'roles:check': 'says what the key’s role may do',
   'storages:check': 'says where uploads go',
   'vditor:check': 'says where the Markdown editor’s uploads go',

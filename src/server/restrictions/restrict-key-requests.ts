@@ -1,4 +1,5 @@
 import type { Context, Next } from '@nocobase/actions';
+import { COLLECTION, USAGE_COLLECTION } from '../../constants';
 import { type KeywardError, refusals, throwKeywardError } from '../errors';
 import { isRecordId } from '../record-id';
 import { definesItself } from '../resource-actions';
@@ -6,6 +7,7 @@ import { isAccountCollection } from './account-collections';
 import { isReadAction } from './read-actions';
 import { keyMayCall } from './signed-in-actions';
 import { CONFIGURATION_READS } from './configuration';
+import { chartCollection, collectionWorkedOn, rootKeyStaysOnData } from './root-keys';
 import { namesFieldsPlainly, readsSecrets } from './secret-reads';
 
 interface HostAllowances {
@@ -156,6 +158,9 @@ function refuseNestedWrites(ctx: Context, isConfiguration: (path: string) => boo
  *   table says a key may (deny by default);
  * - an action of the host's configuration permissions is refused, whatever the role (raw SQL,
  *   plugins, users and roles, workflows, …), but for the few reads in CONFIGURATION_READS;
+ * - a root key works, resource or chart, only on the collections a role's data strategy covers
+ *   (the host's ACL lets root past everything else: permission tables, settings, …);
+ * - a chart never reads keys or their usage;
  * - a write never reaches an account collection, nor the owner's own user row, nor rows or
  *   links a configuration permission covers, whichever way it is addressed (an association's
  *   path, `updateAssociationValues`).
@@ -172,7 +177,8 @@ export function restrictKeyRequests(isConfiguration: (path: string) => boolean) 
     }
     const main = !ctx.dataSource || ctx.dataSource.name === 'main';
     const acl = ctx.dataSource?.acl ?? ctx.app.acl;
-    if (allowedToAnySignedInUser(acl.allowManager as unknown as HostAllowances, resourceName, actionName)) {
+    const signedIn = allowedToAnySignedInUser(acl.allowManager as unknown as HostAllowances, resourceName, actionName);
+    if (signedIn) {
       if (!keyMayCall(resourceName, actionName, definesItself(ctx, resourceName, actionName))) {
         throwKeywardError(ctx, refusals.accountActionRefused());
       }
@@ -189,6 +195,18 @@ export function restrictKeyRequests(isConfiguration: (path: string) => boolean) 
       const refusal = refusedWrite(ctx, isConfiguration);
       if (refusal) {
         throwKeywardError(ctx, refusal);
+      }
+      const charted = chartCollection(ctx);
+      // Only Keyward's actions read keys, and never for a key.
+      if (charted === COLLECTION || charted === USAGE_COLLECTION) {
+        throwKeywardError(ctx, refusals.managedByKey());
+      }
+      // Decided above: what any signed-in user may call (a chart names its collection), and the
+      // configuration reads.
+      const decided = signedIn || isConfigurationRead(resourceName, actionName);
+      const worked = charted ?? (decided ? undefined : collectionWorkedOn(ctx, resourceName));
+      if (!rootKeyStaysOnData(ctx, acl, worked)) {
+        throwKeywardError(ctx, refusals.configurationRefused());
       }
       refuseNestedWrites(ctx, isConfiguration);
     }
