@@ -45,6 +45,14 @@ describe('bad input on requests of ours', () => {
     expect(german.body.errors[0].message).toBe('Der Anfragetext ist kein gültiges JSON.');
   });
 
+  it('a body nested thousands of levels deep, with a key or to our resources: a 400, not a 500 in plain text', async () => {
+    const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+    badInput(await withKey(app, key).post('/api/todos:create').set('Content-Type', 'application/json').send(deep));
+    badInput(await session.post('/api/apiKeys:create').set('Content-Type', 'application/json').send(`{"name":${deep}}`));
+    const nested = (levels: number): unknown => (levels ? { a: nested(levels - 1) } : 'x');
+    expect((await withKey(app, key).post('/api/todos:create').send({ title: 'deep enough', nested: nested(60) })).status).toBe(200);
+  });
+
   it('a body in an encoding the server does not read', async () => {
     const res = await withKey(app, key)
       .post('/api/todos:create')

@@ -137,6 +137,24 @@ function oversizedFilter(filter: unknown, depth = 0): boolean {
   );
 }
 
+/**
+ * Deeper than this, and the host's deep copies of the body (lodash's cloneDeep), then its error
+ * logger, run out of stack a few thousand levels down: a 500 in plain text. No record nests so.
+ */
+const BODY_DEPTH_LIMIT = 64;
+
+/** Level by level, not by recursion: the body may be as deep as the host's stack is not. */
+function nestsDeeper(value: unknown, limit: number): boolean {
+  let level = [value];
+  for (let depth = 0; level.length; depth++) {
+    if (depth > limit) {
+      return true;
+    }
+    level = level.flatMap((item) => (typeof item === 'object' && item !== null ? Object.values(item) : []));
+  }
+  return false;
+}
+
 /** What the host's request parsing reads as it does, where it throws. */
 function unparsable(ctx: Context): KeywardError | undefined {
   const name = ctx.get('X-Data-Source');
@@ -159,6 +177,9 @@ function unparsable(ctx: Context): KeywardError | undefined {
   }
   if (oversizedFilter(query.filter)) {
     return refusals.badInput('The filter nests or chains more than {{limit}} names.', { limit: FILTER_NAMES_LIMIT });
+  }
+  if (nestsDeeper(bodyOf(ctx), BODY_DEPTH_LIMIT)) {
+    return refusals.badInput('The request body nests deeper than {{limit}} levels.', { limit: BODY_DEPTH_LIMIT });
   }
   // Read as the host reads them (parseInt); the offset it computes must be one a database takes.
   const number = (value: unknown, fallback: number) => (value === undefined ? fallback : typeof value === 'string' ? parseInt(value, 10) : NaN);
