@@ -167,6 +167,13 @@ describe('bad input on requests of ours', () => {
       // The host's ACL has read the filter by then (and made `constructor` an object of its own).
       badInput(await rootList(`filter=${encodeURIComponent(JSON.stringify({ [`createdBy.${name}.x`]: 1 }))}`));
     }
+    // appends and except skip names the host does not know, but not those every object has.
+    for (const name of ['constructor', 'toString', 'hasOwnProperty', 'valueOf']) {
+      for (const query of [`appends=${name}`, `appends=createdBy.${name}`, `except=${name}`]) {
+        named(await rootList(query), name);
+        named(await withKey(app, key).get(`/api/todos:get?filterByTk=1&${query}`), name);
+      }
+    }
     // Keys of thousands of dotted parts, or objects nested as deep (the host's ACL fails on them).
     let deep: object = { title: 'x' };
     for (let i = 0; i < 70; i++) deep = { $and: [deep] };
@@ -194,6 +201,8 @@ describe('bad input on requests of ours', () => {
       `filter=${encodeURIComponent(JSON.stringify({ createdAt: { $dateOn: { type: 'today' } } }))}`,
       `filter=${encodeURIComponent(JSON.stringify({ 'createdAt.$dateOn.type': 'today' }))}`,
       'appends=nope',
+      'appends=createdBy.nope',
+      'except=nope',
     ]) {
       expect((await list(query)).status, query).toBe(200);
     }

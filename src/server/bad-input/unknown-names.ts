@@ -47,6 +47,26 @@ function unknownStep(model: ModelLike, path: string[], reading: Reading): string
   return reading === 'fields' || reading === 'columns' || path.length === 0 ? undefined : path[path.length - 1];
 }
 
+/**
+ * `appends` and `except` skip names the host does not know, but for those every object has
+ * (`constructor`, `toString`, …): the host takes them for fields and fails on them, a 500.
+ */
+function inheritedName(model: ModelLike, path: string[]): string | undefined {
+  let current: ModelLike | undefined = model;
+  for (const name of path) {
+    if (current && hasOwn(current.associations, name)) {
+      current = current.associations[name].target;
+    } else if (current && hasOwn(current.rawAttributes, name)) {
+      current = undefined;
+    } else if (name in Object.prototype) {
+      return name;
+    } else {
+      current = undefined;
+    }
+  }
+  return undefined;
+}
+
 type Operators = Map<string, unknown>;
 
 /**
@@ -109,7 +129,8 @@ const unknownName = (name: string) =>
  * A name in a request's `fields`, `sort`, filter (or `filterKeys`) that the host would fail on
  * with a 500 or a bare database refusal: an unknown field or operator, a name past a column, a
  * path that ends at an association where a column is needed, an empty part (`a..b`).
- * `appends` and `except` are left as they are: the host skips names it does not know there.
+ * `appends` and `except` are checked only for names every object has (see {@link inheritedName}):
+ * the host skips the other names it does not know there.
  * Collections without a Sequelize model (some external data sources) are not checked.
  */
 export function badQueryNames(ctx: Context, filterKeys: string[] = []): KeywardError | undefined {
@@ -130,6 +151,12 @@ export function badQueryNames(ctx: Context, filterKeys: string[] = []): KeywardE
       if (unknown !== undefined) {
         return unknownName(unknown);
       }
+    }
+  }
+  for (const item of [...items(params.appends), ...items(params.except)]) {
+    const inherited = inheritedName(model, item.split('.'));
+    if (inherited !== undefined) {
+      return unknownName(inherited);
     }
   }
   const operators: Operators = (ctx.dataSource?.collectionManager?.db ?? ctx.db)?.operators ?? new Map();
