@@ -62,5 +62,6 @@ export const ErrorCode = {
   READ_ONLY: 'API_KEY_READ_ONLY',
   TOO_MANY_FAILURES: 'API_KEY_TOO_MANY_FAILURES',
   BUSY: 'API_KEY_SERVER_BUSY',
+  NO_PERMISSION: 'API_KEY_NO_PERMISSION',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

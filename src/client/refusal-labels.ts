@@ -29,6 +29,7 @@ function labels(t: Translate): Record<ErrorCode, string> {
     [ErrorCode.READ_ONLY]: t('Write with a read-only key'),
     [ErrorCode.TOO_MANY_FAILURES]: t('Too many refused keys from the address'),
     [ErrorCode.BUSY]: t('Another export or import was running'),
+    [ErrorCode.NO_PERMISSION]: t('Not allowed by the key’s role'),
   };
 }
 

@@ -16,14 +16,17 @@ export const items = (value: unknown): string[] =>
 export const listed = (value: unknown): string[][] => items(value).map((item) => names([item])).filter((path) => path.length > 0);
 
 /**
- * The filter the request itself sent, in its query as the host parses it (the host reads a
- * list's filter there, not in the body), or undefined. The role's scope, which the ACL adds to
- * the action's filter, is not in it.
+ * The query string as the host parses it, or nothing when it does not parse (refused before
+ * any handler, see checkRequestShape). The role's scope, which the ACL adds to the action's
+ * filter, is not in it.
  */
-export function sentFilter(ctx: Pick<Context, 'querystring'>): unknown {
+export function sentQuery(ctx: Pick<Context, 'querystring'>): Record<string, unknown> {
   try {
-    return parseQuery(ctx.querystring).filter;
+    return parseQuery(ctx.querystring);
   } catch {
-    return undefined; // Refused before any handler (see checkRequestShape).
+    return {};
   }
 }
+
+/** The filter the request itself sent, in its query (the host reads a list's filter there, not in the body). */
+export const sentFilter = (ctx: Pick<Context, 'querystring'>): unknown => sentQuery(ctx).filter;

@@ -142,7 +142,7 @@ export const ACTION_ERRORS: Record<Action, string[]> = {
 /** The host's own answers beside ours, per status. */
 const HOST_ANSWERS: Record<number, string> = {
   401: "NocoBase's own session errors (`EMPTY_TOKEN`, `INVALID_TOKEN`, `EXPIRED_TOKEN`, …): no or a bad sign-in.",
-  403: 'NocoBase\'s "No permissions" (no code): the role lacks the **API keys** permission.',
+  403: `NocoBase's "No permissions", with the code \`${ErrorCode.NO_PERMISSION}\`: the role lacks the **API keys** permission.`,
 };
 
 function errorResponses(action: Action) {

@@ -5,7 +5,7 @@ import { join } from 'path';
 import qs from 'qs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../constants';
-import { createApp, createKey, setUpTodos, withKey } from './helpers';
+import { createApp, createKey, createUser, setUpTodos, withKey } from './helpers';
 
 /** Input the host answers with a 500 or a line of text gets a status and a code on our requests. */
 describe('bad input on requests of ours', () => {
@@ -89,6 +89,11 @@ describe('bad input on requests of ours', () => {
     badInput(await post('/api/todos:destroy'));
     badInput(await post(`/api/todos:update?filter=${encodeURIComponent('{}')}&filterByTk=1`, { title: 'x' }));
     badInput(await post(`/api/todos:destroy?filter=${encodeURIComponent('{"$and":[]}')}`));
+    // Filters the host throws away on the way (what every object has; text, not an object).
+    for (const filter of ['{"constructor":1}', '{"hasOwnProperty":1}', '"x"', 'x']) {
+      badInput(await post(`/api/todos:update?filter=${encodeURIComponent(filter)}`, { title: 'all of them' }));
+      badInput(await post(`/api/todos:destroy?filter=${encodeURIComponent(filter)}`));
+    }
     expect(await todoTitles()).toEqual(before);
 
     expect((await post('/api/todos:update?filterByTk=1', { title: 'one' })).status).toBe(200);
@@ -232,6 +237,27 @@ describe('bad input on requests of ours', () => {
     }
   });
 
+  it('a NUL character in a filter on SQLite, whose SQL ends there (PostgreSQL takes it)', async () => {
+    const nul = (res: { status: number; body: any }, what: string) => {
+      expect(res.status, what).toBe(400);
+      expect(res.body.errors, what).toEqual([{ message: 'Text in the request holds a NUL character, which the database does not take.', code: ErrorCode.BAD_INPUT }]);
+    };
+    app.db.collection({ name: 'notes', asStrategyResource: true, fields: [{ name: 'title', type: 'string' }, { name: 'meta', type: 'json' }] });
+    await app.db.sync();
+    const post = (path: string, body: object) => withKey(app, rootKey).post(path).send(body);
+    const filter = encodeURIComponent(JSON.stringify({ title: '\u0000' }));
+    const listed = await withKey(app, rootKey).get(`/api/notes:list?filter=${filter}`);
+    const found = await post('/api/notes:firstOrCreate?filterKeys[]=title', { title: 'a\u0000' });
+    const inJson = await post('/api/notes:create', { title: 'b', meta: { note: 'c\u0000' } });
+    if (app.db.sequelize.getDialect() === 'postgres') {
+      expect([listed.status, found.status, inJson.status]).toEqual([200, 200, 200]);
+    } else {
+      nul(listed, 'list');
+      nul(found, 'firstOrCreate');
+      expect(inJson.status).toBe(200);
+    }
+  });
+
   it("parameters the host's generic actions cannot do without", async () => {
     const post = (path: string, body: object = {}) => withKey(app, key).post(path).set('Content-Type', 'application/json').send(body);
     const before = await todoTitles();
@@ -356,6 +382,11 @@ describe('bad input on requests of ours', () => {
     const cases: [string, Promise<{ status: number; body: any }>, string][] = [
       ['an object in $in', filtered({ title: { $in: [{ a: 1 }] } }), 'A value in the filter does not fit its operator.'],
       ['a nested object in $in', filtered({ $and: [{ title: { $in: [{ a: { b: { c: 1 } } }] } }] }), 'A value in the filter does not fit its operator.'],
+      [
+        'a filterByTk object the database refuses',
+        withKey(app, key).post('/api/todos:update?filterByTk[$or][0][id]=2').send({ title: 'x' }),
+        'A value in the filter does not fit its operator.',
+      ],
       ['no date for $dateOn', filtered({ createdAt: { $dateOn: 'someday' } }), 'A date in the filter is not one the server reads.'],
       ['a relative date of no known type', filtered({ createdAt: { $dateOn: { type: 'fortnight' } } }), 'A date in the filter is not one the server reads.'],
       ...[{ a: 1 }, true, null, ['x'], { type: 5 }].map(
@@ -531,7 +562,7 @@ describe('bad input on requests of ours', () => {
     ];
     for (const res of await Promise.all(refused)) {
       expect(res.status, JSON.stringify(res.body)).toBe(403);
-      expect(res.body.errors).toEqual([{ message: 'No permissions' }]);
+      expect(res.body.errors).toEqual([{ message: 'No permissions', code: ErrorCode.NO_PERMISSION }]);
     }
     expect(await app.db.getRepository('vault').count()).toBe(0);
     // On its own collection the role's key still finds or creates.
@@ -539,6 +570,21 @@ describe('bad input on requests of ours', () => {
     expect(made.status, JSON.stringify(made.body)).toBe(200);
     badInput(await withKey(app, key).post('/api/todos:firstOrCreate?filterKeys[]=nope').send({ nope: 1 }));
     await app.db.getRepository('todos').destroy({ filter: { title: 'made by firstOrCreate' } });
+  });
+
+  it("the host's 403 gets a code on requests of ours: a session without the API keys permission, a key whose role lacks the action", async () => {
+    const noPermission = (res: { status: number; body: any }, what: string) => {
+      expect(res.status, what).toBe(403);
+      expect(res.body.errors, what).toEqual([{ message: 'No permissions', code: ErrorCode.NO_PERMISSION }]);
+    };
+    const member = await createUser(app, 'no-key-manager', ['member']);
+    const memberSession = await app.agent().login(member, 'member');
+    noPermission(await memberSession.get('/api/apiKeys:list'), 'apiKeys:list');
+    noPermission(await memberSession.post('/api/apiKeys:create').send({ name: 'x', role: { name: 'member' }, expiresIn: '1d' }), 'apiKeys:create');
+    noPermission(await memberSession.get('/api/apiKeysHandover:get'), 'apiKeysHandover:get');
+    noPermission(await withKey(app, key).get('/api/users:list'), 'a key on a collection its role may not use');
+    // Not ours: the host's answer as it is.
+    expect((await memberSession.post('/api/roles:create').send({ name: 'x' })).body.errors).toEqual([{ message: 'No permissions' }]);
   });
 
   it("requests that are not ours keep the host's answers", async () => {

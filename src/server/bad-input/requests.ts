@@ -6,7 +6,7 @@ import { ErrorCode, OWN_RESOURCES } from '../../constants';
 import { KeywardError, refusals, renderKeywardError, throwKeywardError } from '../errors';
 import { isObject } from '../is-object';
 import { definesItself } from '../resource-actions';
-import { items, sentFilter } from '../query-paths';
+import { items, sentQuery } from '../query-paths';
 import { badActionParams, badQueryNames } from './unknown-names';
 import { presentedKey, type ImportedTokenCheck } from '../verification/key-transport';
 
@@ -94,17 +94,18 @@ export function answerUnreadableBodies(isImported: ImportedTokenCheck) {
 export function shapeHostAnswers(isImported: ImportedTokenCheck) {
   return async function shapeHostAnswers(ctx: Context, next: Next) {
     await next();
-    // Only the two answers it reshapes make it ask whose request this is.
-    if ((ctx.status === 404 || ctx.status === 400) && isOurs(ctx, isImported)) {
+    // Only the answers it reshapes make it ask whose request this is.
+    if ((ctx.status === 404 || ctx.status === 400 || ctx.status === 403) && isOurs(ctx, isImported)) {
       shapeHostAnswer(ctx);
     }
   };
 }
 
 /**
- * Two answers of the host's that lack a code: Koa's bare `Not Found` (no resource or action of
- * that name), and the 400s its error handler renders from a database's refusal (a `filterByTk`
- * object naming no column). Their message stays; the code says bad input.
+ * Answers of the host's that lack a code: Koa's bare `Not Found` (no resource or action of that
+ * name), the 400s its error handler renders from a database's refusal (a `filterByTk` object
+ * naming no column), and its ACL's 403 "No permissions" (a role without the action, or without
+ * the API keys permission). Their message stays; the code says which.
  */
 function shapeHostAnswer(ctx: Context) {
   if (ctx.status === 404 && ctx.body == null) {
@@ -112,11 +113,12 @@ function shapeHostAnswer(ctx: Context) {
     return;
   }
   const errors = (ctx.body as { errors?: unknown } | null)?.errors;
-  if (ctx.status === 400 && Array.isArray(errors)) {
+  if (Array.isArray(errors)) {
+    const code = ctx.status === 400 ? ErrorCode.BAD_INPUT : ctx.status === 403 ? ErrorCode.NO_PERMISSION : undefined;
     for (const error of errors) {
       // The host's default handler writes `code: undefined`, which JSON leaves out.
-      if (error && typeof error === 'object' && (error as { code?: unknown }).code == null) {
-        (error as { code?: string }).code = ErrorCode.BAD_INPUT;
+      if (code && error && typeof error === 'object' && (error as { code?: unknown }).code == null) {
+        (error as { code?: string }).code = code;
       }
     }
   }
@@ -275,8 +277,9 @@ function sent(ctx: Context, value: string): boolean {
 }
 
 /**
- * Every value in the request's own filter and body, at any depth: where the host finds filters
- * (the query string's; the body's for `query`; the values of filterKeys for `firstOrCreate`).
+ * Every value in the request's own filter, `filterByTk` and body, at any depth: where the host
+ * finds filters (the query string's; the body's for `query`; the values of filterKeys for
+ * `firstOrCreate`).
  */
 function sentValues(ctx: Context): unknown[] {
   const values: unknown[] = [];
@@ -288,7 +291,8 @@ function sentValues(ctx: Context): unknown[] {
       Object.values(node).forEach(collect);
     }
   };
-  for (const sent of [sentFilter(ctx), bodyOf(ctx)]) {
+  const { filter, filterByTk } = sentQuery(ctx);
+  for (const sent of [filter, filterByTk, bodyOf(ctx)]) {
     if (sent !== undefined) {
       collect(sent);
     }
@@ -363,6 +367,13 @@ const INPUT_ERRORS: readonly InputError[] = [
     sentBy: inQuery,
     message: "query's having takes plain comparison operators ($eq, $gt, $in, …).",
   },
+  // A NUL character in a filter's text: SQLite's SQL ends at it where Sequelize writes the value
+  // into it (an unrecognized token). PostgreSQL gets it written as the text \0.
+  {
+    matches: (error) => driverError(error)?.code === 'SQLITE_ERROR' && /unrecognized token/.test(messageOf(error)),
+    sentBy: (_, ctx) => sentValues(ctx).some((value) => typeof value === 'string' && value.includes('\u0000')),
+    message: 'Text in the request holds a NUL character, which the database does not take.',
+  },
   // A bulk update (an array of records) with a record that lacks its primary key.
   {
     matches: (error) => messageOf(error) === 'filterByTk invalid',
@@ -394,11 +405,18 @@ export function renderInputError(isImported: ImportedTokenCheck, hostAnswer: (er
  * neither `filterByTk` nor a filter names the rows, or the filter is empty: a request of ours
  * gets the 400 it means. The same test as the host's, on the same parameters.
  */
+/**
+ * A filter as the host's ACL hands it on: an object, without the names every object has
+ * (`constructor`, `hasOwnProperty`, …), which its merge of the role's parameters drops.
+ */
+const keptFilter = (filter: unknown) =>
+  isObject(filter) ? Object.fromEntries(Object.entries(filter).filter(([name]) => !(name in Object.prototype))) : undefined;
+
 export function requireRowsToWrite(isImported: ImportedTokenCheck) {
   return async function requireRowsToWrite(ctx: Context, next: Next) {
     const { actionName, filter, filterByTk, forceUpdate, truncate } = ctx.action?.params ?? {};
     const guarded = (actionName === 'update' && !forceUpdate) || (actionName === 'destroy' && !truncate);
-    const unnamed = !isValidFilter(filter) && (!filterByTk || filter);
+    const unnamed = !isValidFilter(keptFilter(filter)) && (!filterByTk || filter);
     if (guarded && unnamed && isOurs(ctx, isImported)) {
       throwKeywardError(ctx, refusals.badInput('update and destroy need filterByTk or a filter that names rows.'));
     }
