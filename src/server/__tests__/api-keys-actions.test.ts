@@ -86,6 +86,8 @@ describe('apiKeys actions', () => {
     [{ name: 'next\u0085line', role: { name: TODOS_ROLE }, expiresIn: '1d' }, 'Name must not contain control characters.'],
     [{ name: 'one\u2028line', role: { name: TODOS_ROLE }, expiresIn: '1d' }, 'Name must not contain control characters.'],
     [{ name: 'txt.\u202eexe', role: { name: TODOS_ROLE }, expiresIn: '1d' }, 'Name must not contain control characters.'],
+    // Half of a surrogate pair: the database would keep U+FFFD, not the name as sent.
+    [{ name: '\ud800-x', role: { name: TODOS_ROLE }, expiresIn: '1d' }, 'Name must be well-formed text (no half of a surrogate pair).'],
     [{ name: 'x', role: { name: TODOS_ROLE } }, 'Expiry must be never'],
     [{ name: 'x', role: { name: TODOS_ROLE }, expiresIn: '11y' }, 'Expiry must be never'],
     [{ name: 'x', role: { name: TODOS_ROLE }, expiresAt: '2001-01-01' }, 'Expiry must be a date in the future'],
@@ -143,6 +145,14 @@ describe('apiKeys actions', () => {
       expect(res.body.errors[0].code).toBe(ErrorCode.BAD_INPUT);
     }
     expect((await keys.update({ filterByTk: record.id, values: { enabled: 'no' } })).status).toBe(400);
+    // A list of values is no key's values: refused, not taken as nothing to change.
+    for (const res of [
+      await agent.post(`/api/apiKeys:update?filterByTk=${record.id}`).send([{ name: 'renamed' }]),
+      await agent.post('/api/apiKeys:create').send([{ name: 'listed', role: { name: TODOS_ROLE }, expiresIn: '1d' }]),
+    ]) {
+      expect(res.status).toBe(400);
+      expect(res.body.errors).toEqual([{ message: 'The request body must be a JSON object.', code: ErrorCode.BAD_INPUT }]);
+    }
     const stored = await app.db.getRepository('apiKeys').findOne({ filterByTk: record.id });
     expect(stored.get('roleName')).toBe(TODOS_ROLE);
     expect(stored.get('createdById')).toBe(alice.id);

@@ -4,6 +4,7 @@ import { KeywardError, refusals, throwKeywardError } from '../errors';
 import { requestedExpiry } from './expiry';
 import { assertNameFree, issueKey, nameClashAsBadInput, parseName, parseRestrictions, parseRoleName } from './issue-key';
 import { KEY_WRITE } from '../persistence/key-row-guard';
+import { isObject } from '../is-object';
 import { isRecordId } from '../record-id';
 import { FILTER_BY_TK_MESSAGE, parseListQuery, withLiteralBackslashes } from '../restrictions/list-query';
 
@@ -90,15 +91,24 @@ export const get = handle(async (ctx) => {
   ctx.body = present(await findOwnKey(ctx, id));
 });
 
+/** The body of create and update: one key's values, as an object (a list would be ignored). */
+function bodyValues(ctx: Context): Values {
+  const values = ctx.action.params.values ?? {};
+  if (!isObject(values)) {
+    throw refusals.badInput('The request body must be a JSON object.');
+  }
+  return values;
+}
+
 export const create = handle(async (ctx) => {
-  const { key, role, token } = await issueKey(ctx.db, ownerId(ctx), ctx.action.params.values ?? {}, ctx);
+  const { key, role, token } = await issueKey(ctx.db, ownerId(ctx), bodyValues(ctx), ctx);
   // The only time the key itself leaves the server.
   ctx.body = { ...present(key, role), token };
 });
 
 export const update = handle(async (ctx) => {
   const [id] = parseIds(ctx.action.params.filterByTk);
-  const values: Values = ctx.action.params.values ?? {};
+  const values = bodyValues(ctx);
   const key = await findOwnKey(ctx, id);
   const roleName = parseRoleName(values);
   const ownerChange = values.createdById !== undefined && String(values.createdById) !== String(ownerId(ctx));

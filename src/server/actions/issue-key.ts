@@ -26,6 +26,10 @@ export function parseName(name: unknown): string {
   if (/[\p{Cc}\p{Zl}\p{Zp}\u202a-\u202e\u2066-\u2069]/u.test(trimmed)) {
     throw refusals.badInput('Name must not contain control characters.');
   }
+  // Half of a surrogate pair is stored as U+FFFD: the name would not be the one sent.
+  if (/\p{Cs}/u.test(trimmed)) {
+    throw refusals.badInput('Name must be well-formed text (no half of a surrogate pair).');
+  }
   return trimmed;
 }
 

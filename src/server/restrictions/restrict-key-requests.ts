@@ -1,12 +1,14 @@
 import type { Context, Next } from '@nocobase/actions';
 import { COLLECTION, USAGE_COLLECTION } from '../../constants';
 import { type KeywardError, refusals, throwKeywardError } from '../errors';
+import { isObject } from '../is-object';
 import { isRecordId } from '../record-id';
 import { definesItself } from '../resource-actions';
 import { isAccountCollection } from './account-collections';
 import { isReadAction } from './read-actions';
 import { keyMayCall } from './signed-in-actions';
 import { CONFIGURATION_READS } from './configuration';
+import { badFilterOperator, type FilterDatabase } from './filter-operators';
 import { chartCollection, collectionWorkedOn, rootKeyStaysOnData } from './root-keys';
 import { namesFieldsPlainly, readsSecrets } from './secret-reads';
 
@@ -150,6 +152,19 @@ function refuseNestedWrites(ctx: Context, isConfiguration: (path: string) => boo
   }
 }
 
+/** The filters the request itself sent: the query's, a `filterByTk` object, a query's or chart's body. */
+function sentFilters(ctx: Context): unknown[] {
+  const { filter, filterByTk, values } = ctx.action.params;
+  const queried = ctx.action.actionName === 'query' || chartCollection(ctx) !== undefined;
+  return [filter, isObject(filterByTk) ? filterByTk : undefined, queried && isObject(values) ? values.filter : undefined];
+}
+
+/** The request's database as far as its filters go; another data source's may have none. */
+function filterDatabase(ctx: Context): FilterDatabase {
+  const db = ctx.dataSource?.collectionManager?.db ?? ctx.db;
+  return { dialect: db?.sequelize?.getDialect?.() ?? '', operators: db?.operators ?? new Map() };
+}
+
 /**
  * Runs on every data source right after auth, for requests made with a key only. A key works
  * on data within its role:
@@ -174,6 +189,10 @@ export function restrictKeyRequests(isConfiguration: (path: string) => boolean) 
     // A read-only key reads, on every data source, whatever its role may write.
     if (ctx.state.apiKey.readOnly && !isReadAction(resourceName, actionName)) {
       throwKeywardError(ctx, refusals.readOnly());
+    }
+    const refusal = badFilterOperator(sentFilters(ctx), filterDatabase(ctx));
+    if (refusal) {
+      throwKeywardError(ctx, refusal);
     }
     const main = !ctx.dataSource || ctx.dataSource.name === 'main';
     const acl = ctx.dataSource?.acl ?? ctx.app.acl;

@@ -1,0 +1,142 @@
+import { type KeywardError, refusals } from '../errors';
+import { isObject } from '../is-object';
+import { names } from '../query-paths';
+import { rowOf } from '../table-row';
+
+/** What an operator takes: each kind is one test and one message. */
+type Operand = 'any' | 'value' | 'values' | 'list' | 'range' | 'text' | 'texts' | 'textsOrNull' | 'nullOrBoolean' | 'filters';
+
+interface OperatorRow {
+  operand: Operand;
+  /** The dialects that have it; every one when not given. */
+  dialects?: readonly string[];
+  reason: string;
+}
+
+/**
+ * The filter operators a request made with a key may use, and what each takes. Deny by default:
+ * the host also passes on every operator of Sequelize's, some of which reach past the filter's
+ * values (`$col` compares with another column, a hidden one such as a password hash included;
+ * `$placeholder`, `$join`, `$values`, `$any`, `$all` build SQL) or exist on one dialect only,
+ * and an operand of another shape fails deep in the host with a 500.
+ */
+export const FILTER_OPERATORS: Readonly<Record<string, OperatorRow>> = {
+  $and: { operand: 'filters', reason: 'all of its filters' },
+  $or: { operand: 'filters', reason: 'any of its filters' },
+  $not: { operand: 'any', reason: 'the opposite of a filter, or IS NOT for null and booleans (its filter is checked too)' },
+  $eq: { operand: 'values', reason: 'equal, or one of a list' },
+  $ne: { operand: 'values', reason: 'not equal, or none of a list' },
+  $in: { operand: 'values', reason: 'one of a list' },
+  $notIn: { operand: 'list', reason: 'none of a list' },
+  $includes: { operand: 'textsOrNull', reason: 'contains the text (null: is empty)' },
+  $notIncludes: { operand: 'textsOrNull', reason: 'does not contain the text (null: is not empty)' },
+  $startsWith: { operand: 'texts', reason: 'starts with the text' },
+  $notStartsWith: { operand: 'texts', reason: 'does not start with the text' },
+  $endWith: { operand: 'texts', reason: 'ends with the text' },
+  $notEndWith: { operand: 'texts', reason: 'does not end with the text' },
+  $empty: { operand: 'any', reason: 'is empty (the value is not read)' },
+  $notEmpty: { operand: 'any', reason: 'is not empty (the value is not read)' },
+  $exists: { operand: 'any', reason: 'the association has a row (the value is not read)' },
+  $notExists: { operand: 'any', reason: 'the association has no row (the value is not read)' },
+  $isTruly: { operand: 'any', reason: 'is true' },
+  $isFalsy: { operand: 'any', reason: 'is false or empty' },
+  $anyOf: { operand: 'values', reason: 'a list field holds any of the values' },
+  $noneOf: { operand: 'values', reason: 'a list field holds none of the values' },
+  $match: { operand: 'list', reason: 'a list field holds exactly the values' },
+  $notMatch: { operand: 'list', reason: 'a list field does not hold exactly the values' },
+  $arrayEmpty: { operand: 'any', reason: 'a list field is empty (the value is not read)' },
+  $arrayNotEmpty: { operand: 'any', reason: 'a list field is not empty (the value is not read)' },
+  $dateOn: { operand: 'any', reason: 'a date; its value is checked where dates are (filter-dates.ts)' },
+  $dateNotOn: { operand: 'any', reason: 'a date; checked where dates are' },
+  $dateBefore: { operand: 'any', reason: 'a date; checked where dates are' },
+  $dateNotBefore: { operand: 'any', reason: 'a date; checked where dates are' },
+  $dateAfter: { operand: 'any', reason: 'a date; checked where dates are' },
+  $dateNotAfter: { operand: 'any', reason: 'a date; checked where dates are' },
+  $dateBetween: { operand: 'any', reason: 'a date range; checked where dates are' },
+  $childIn: { operand: 'texts', dialects: ['postgres'], reason: 'rows of inheriting collections (PostgreSQL tables only)' },
+  $childNotIn: { operand: 'texts', dialects: ['postgres'], reason: 'rows of inheriting collections (PostgreSQL tables only)' },
+  $gt: { operand: 'value', reason: 'greater than' },
+  $gte: { operand: 'value', reason: 'greater than or equal' },
+  $lt: { operand: 'value', reason: 'less than' },
+  $lte: { operand: 'value', reason: 'less than or equal' },
+  $between: { operand: 'range', reason: 'between two values' },
+  $notBetween: { operand: 'range', reason: 'outside two values' },
+  $like: { operand: 'text', reason: 'a LIKE pattern' },
+  $notLike: { operand: 'text', reason: 'a LIKE pattern' },
+  $iLike: { operand: 'text', dialects: ['postgres'], reason: 'a case-blind LIKE pattern (PostgreSQL only)' },
+  $notILike: { operand: 'text', dialects: ['postgres'], reason: 'a case-blind LIKE pattern (PostgreSQL only)' },
+  $is: { operand: 'nullOrBoolean', reason: 'IS null, true or false' },
+};
+
+/** A variable (`{{$user.id}}`) becomes its value later, of any shape: its text passes. */
+const variable = (value: unknown) => typeof value === 'string' && value.includes('{{');
+const single = (value: unknown) => value === null || ['string', 'number', 'boolean'].includes(typeof value);
+const listOf = (test: (item: unknown) => boolean) => (value: unknown) => Array.isArray(value) && value.every(test);
+const text = (value: unknown) => typeof value === 'string';
+
+const OPERANDS: Readonly<Record<Operand, { takes: (value: unknown) => boolean; message: string }>> = {
+  any: { takes: () => true, message: '' },
+  value: { takes: single, message: '{{name}} takes one value: text, a number, true, false or null.' },
+  values: { takes: (value) => single(value) || listOf(single)(value), message: '{{name}} takes a value or a list of values.' },
+  list: { takes: listOf(single), message: '{{name}} takes a list of values.' },
+  range: { takes: (value) => listOf(single)(value) && (value as unknown[]).length === 2, message: '{{name}} takes a list of two values.' },
+  text: { takes: text, message: '{{name}} takes text.' },
+  texts: { takes: (value) => text(value) || listOf(text)(value), message: '{{name}} takes text or a list of text.' },
+  // Only `$includes` and `$notIncludes` read null (as empty); the other text operators fail on it.
+  textsOrNull: { takes: (value) => value === null || text(value) || listOf(text)(value), message: '{{name}} takes text or a list of text.' },
+  nullOrBoolean: { takes: (value) => value === null || typeof value === 'boolean', message: '{{name}} takes null, true or false.' },
+  filters: { takes: (value) => isObject(value) || listOf(isObject)(value), message: '{{name}} takes a list of filters.' },
+};
+
+/** The database a filter runs on: its dialect and the operators it has. */
+export interface FilterDatabase {
+  dialect: string;
+  operators: Map<string, unknown>;
+}
+
+const notAvailable = (name: string) =>
+  refusals.badInput('API keys filter with the operators listed in README; {{name}} is not one of them.', { name: name.slice(0, 100) });
+
+/**
+ * The first operator in a filter a key may not use, or whose value is not of the shape it takes,
+ * as a refusal. Walks field paths (dotted or nested) and logical groups; an operator's own value
+ * is only tested, except `$and`, `$or` and `$not`, whose filters are walked too.
+ */
+export function badFilterOperator(filter: unknown, database: FilterDatabase, depth = 0): KeywardError | undefined {
+  if (depth > 64 || (!isObject(filter) && !Array.isArray(filter))) {
+    return undefined;
+  }
+  for (const [key, value] of Object.entries(filter)) {
+    const parts = names([key]);
+    const at = parts.findIndex((part) => part.startsWith('$'));
+    if (at === -1) {
+      const refusal = badFilterOperator(value, database, depth + 1);
+      if (refusal) {
+        return refusal;
+      }
+      continue;
+    }
+    const name = parts[at];
+    const row = rowOf(FILTER_OPERATORS, name);
+    if (!row || (row.dialects && !row.dialects.includes(database.dialect))) {
+      // One the host does not have either is named as unknown after the ACL (unknown-names.ts).
+      if (!database.operators.has(name)) {
+        continue;
+      }
+      return notAvailable(name);
+    }
+    // The rest of a dotted key is inside the operator's value (`createdAt.$dateOn.type`).
+    const operand = at === parts.length - 1 ? value : { [parts.slice(at + 1).join('.')]: value };
+    const { takes, message } = OPERANDS[row.operand];
+    if (!variable(operand) && !takes(operand)) {
+      return refusals.badInput(message, { name });
+    }
+    if (name === '$and' || name === '$or' || name === '$not') {
+      const refusal = badFilterOperator(operand, database, depth + 1);
+      if (refusal) {
+        return refusal;
+      }
+    }
+  }
+  return undefined;
+}
