@@ -79,8 +79,8 @@ export const refusals = {
       ErrorCode.ACTION_NOT_ALLOWED,
       'API keys are managed only through apiKeys:list, get, usage, create, update and destroy.',
     ),
-  methodNotAllowed: () =>
-    new KeywardError(405, ErrorCode.METHOD_NOT_ALLOWED, 'API keys cannot be created, changed or deleted with a GET request.'),
+  methodNotAllowed: (method = 'GET') =>
+    new KeywardError(405, ErrorCode.METHOD_NOT_ALLOWED, 'API keys cannot be created, changed or deleted with {{method}}.', { method }),
   accountActionRefused: () =>
     new KeywardError(
       403,

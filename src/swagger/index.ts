@@ -250,7 +250,7 @@ export default {
       description:
         'Keyward API keys, each bound to one of your roles. Every action needs the **API keys** permission ' +
         '(ACL snippet `pm.@keyward/plugin-api-keys.configuration`) and sees only your own keys; the key hash is never returned. ' +
-        `Any other action or association path on \`${COLLECTION}\` answers 403 \`${ErrorCode.ACTION_NOT_ALLOWED}\`. ` +
+        `Any other action on \`${COLLECTION}\` answers 404 \`${ErrorCode.UNKNOWN_RESOURCE}\`, an association path 403 \`${ErrorCode.ACTION_NOT_ALLOWED}\`. ` +
         `Requests made with a key to other resources may also answer 403 \`${ErrorCode.ACCOUNT_ACTION_REFUSED}\` ` +
         `(sign-in, account changes) or \`${ErrorCode.CONFIGURATION_REFUSED}\` (app configuration), 404 ` +
         `\`${ErrorCode.UNKNOWN_RESOURCE}\` for a resource, action or association that does not exist, and 429 ` +

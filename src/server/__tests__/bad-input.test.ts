@@ -257,6 +257,14 @@ describe('bad input on requests of ours', () => {
     }
   });
 
+  it("a query's measures, dimensions or orders that are not lists of fields", async () => {
+    for (const body of [{ measures: 'x' }, { dimensions: [1] }, { orders: { field: ['title'] } }]) {
+      const res = await withKey(app, key).post('/api/todos:query').send(body);
+      badInput(res);
+      expect(res.body.errors[0].message, JSON.stringify(body)).toBe('measures, dimensions and orders take lists of fields.');
+    }
+  });
+
   it('a value the database refuses for its column (PostgreSQL; SQLite takes any)', async () => {
     for (const path of ['/api/todos:get?filterByTk=abc', `/api/todos:list?filter=${encodeURIComponent('{"id":"abc"}')}`, '/api/todos:get?filterByTk=99999999999999999999']) {
       const res = await withKey(app, key).get(path);

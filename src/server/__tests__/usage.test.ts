@@ -86,7 +86,8 @@ describe('apiKeys:usage', () => {
     const other = await bobs.get(`/api/apiKeys:usage?filterByTk=${created.record.id}`);
     expect(other.status).toBe(404);
     expect(other.body.errors[0].code).toBe(ErrorCode.NOT_FOUND);
-    for (const query of ['&days=0', '&days=91', '&days=abc']) {
+    // Digits only, as written: not a list, an exponent, hex or a sign.
+    for (const query of ['&days=0', '&days=91', '&days=abc', '&days[]=1', '&days=1e1', '&days=0x10', '&days=+5', '&days= 5']) {
       expect((await usage(query)).status, query).toBe(400);
     }
     expect((await created.agent.get('/api/apiKeys:usage')).status).toBe(400);

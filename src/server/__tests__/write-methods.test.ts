@@ -27,7 +27,11 @@ describe('write actions and HTTP methods', () => {
     for (const url of requests) {
       const res = await agent.get(url);
       expect(res.status, url).toBe(405);
-      expect(res.body.errors[0].code).toBe(ErrorCode.METHOD_NOT_ALLOWED);
+      expect(res.body.errors).toEqual([{ message: 'API keys cannot be created, changed or deleted with GET.', code: ErrorCode.METHOD_NOT_ALLOWED }]);
+      // The message names the method sent.
+      const options = await agent.options(url);
+      expect(options.status, url).toBe(405);
+      expect(options.body.errors[0].message).toBe('API keys cannot be created, changed or deleted with OPTIONS.');
     }
     const key = await app.db.getRepository('apiKeys').findOne({ filterByTk: record.id });
     expect(key.get('enabled')).toBe(true);

@@ -17,7 +17,8 @@ function parseDays(value: unknown): number {
   if (value === undefined) {
     return 30;
   }
-  const days = Number(value);
+  // Digits as written: Number() would also take a list of one, an exponent, hex and spaces.
+  const days = typeof value === 'string' && /^\d{1,3}$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(days) || days < 1 || days > USAGE_DAYS) {
     throw refusals.badInput('{{what}} must be a whole number from 1 to {{max}}.', { what: 'days', max: USAGE_DAYS });
   }

@@ -45,7 +45,7 @@ export function guardHandover(acl: ACL, snippet: string) {
     // The resource serves these actions only: the resourcer answers any other with a 404.
     const action = rowOf(HANDOVER_ACTIONS, actionName);
     if (action?.write && READ_METHODS.has(ctx.method)) {
-      throwKeywardError(ctx, refusals.methodNotAllowed());
+      throwKeywardError(ctx, refusals.methodNotAllowed(ctx.method));
     }
     if (!rolesGrantSnippet(acl, ctx.state.currentRoles, snippet)) {
       return ctx.throw(403, 'No permissions');

@@ -61,7 +61,7 @@ export function guardKeyManagement(acl: ACL, snippet: string) {
       throwKeywardError(ctx, refusals.managedByKey());
     }
     if (action.write && READ_METHODS.has(ctx.method)) {
-      throwKeywardError(ctx, refusals.methodNotAllowed());
+      throwKeywardError(ctx, refusals.methodNotAllowed(ctx.method));
     }
     if (!rolesGrantSnippet(acl, ctx.state.currentRoles, snippet)) {
       return ctx.throw(403, 'No permissions');

@@ -152,6 +152,17 @@ function refuseNestedWrites(ctx: Context, isConfiguration: (path: string) => boo
   }
 }
 
+/** A query's or chart's measures, dimensions and orders are lists of objects (the host's ACL fails on others). */
+function listsQueryFields(ctx: Context): boolean {
+  const { values } = ctx.action.params;
+  const queried = ctx.action.actionName === 'query' || chartCollection(ctx) !== undefined;
+  return (
+    !queried ||
+    !isObject(values) ||
+    ['measures', 'dimensions', 'orders'].every((name) => values[name] === undefined || (Array.isArray(values[name]) && values[name].every(isObject)))
+  );
+}
+
 /** The filters the request itself sent: the query's, a `filterByTk` object, a query's or chart's body. */
 function sentFilters(ctx: Context): unknown[] {
   const { filter, filterByTk, values } = ctx.action.params;
@@ -207,6 +218,9 @@ export function restrictKeyRequests(isConfiguration: (path: string) => boolean) 
     if (main) {
       if (!namesFieldsPlainly(ctx)) {
         throwKeywardError(ctx, refusals.badInput('appends, fields, sort and except take field names.'));
+      }
+      if (!listsQueryFields(ctx)) {
+        throwKeywardError(ctx, refusals.badInput('measures, dimensions and orders take lists of fields.'));
       }
       if (readsSecrets(ctx)) {
         throwKeywardError(ctx, refusals.accountActionRefused());
