@@ -460,6 +460,7 @@ export default {
           expiresAt,
           ...restrictions,
           readOnly: { type: 'boolean', description: 'The key may only read within its role.' },
+          enabled: { type: 'boolean', default: true, description: '`false` makes the key disabled until enabled.' },
         },
         example: { name: 'nightly export', role: { name: 'todos_api_role' }, expiresIn: '30d' },
       },

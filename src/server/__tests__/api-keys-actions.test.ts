@@ -145,6 +145,11 @@ describe('apiKeys actions', () => {
       expect(res.body.errors[0].code).toBe(ErrorCode.BAD_INPUT);
     }
     expect((await keys.update({ filterByTk: record.id, values: { enabled: 'no' } })).status).toBe(400);
+    // A key made disabled is one, not an enabled key that ignored what was asked.
+    const made = await agent.post('/api/apiKeys:create').send({ name: 'made disabled', role: { name: TODOS_ROLE }, expiresIn: '1d', enabled: false });
+    expect(made.body.data.enabled).toBe(false);
+    expect((await withKey(app, made.body.data.token).get('/api/todos:list')).body.errors[0].code).toBe(ErrorCode.DISABLED);
+    expect((await agent.post('/api/apiKeys:create').send({ name: 'made maybe', role: { name: TODOS_ROLE }, expiresIn: '1d', enabled: 'no' })).status).toBe(400);
     // A list of values is no key's values: refused, not taken as nothing to change.
     for (const res of [
       await agent.post(`/api/apiKeys:update?filterByTk=${record.id}`).send([{ name: 'renamed' }]),

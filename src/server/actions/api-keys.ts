@@ -2,7 +2,7 @@ import type { Context, Next } from '@nocobase/actions';
 import { COLLECTION } from '../../constants';
 import { KeywardError, refusals, throwKeywardError } from '../errors';
 import { requestedExpiry } from './expiry';
-import { assertNameFree, issueKey, nameClashAsBadInput, parseName, parseRestrictions, parseRoleName } from './issue-key';
+import { assertNameFree, issueKey, nameClashAsBadInput, parseEnabled, parseName, parseRestrictions, parseRoleName } from './issue-key';
 import { KEY_WRITE } from '../persistence/key-row-guard';
 import { isObject } from '../is-object';
 import { isRecordId } from '../record-id';
@@ -120,11 +120,9 @@ export const update = handle(async (ctx) => {
     changes.name = parseName(values.name);
     await assertNameFree(ctx.db, ownerId(ctx), changes.name as string, id);
   }
-  if (values.enabled !== undefined) {
-    if (typeof values.enabled !== 'boolean') {
-      throw refusals.badInput('enabled must be true or false.');
-    }
-    changes.enabled = values.enabled;
+  const enabled = parseEnabled(values.enabled);
+  if (enabled !== undefined) {
+    changes.enabled = enabled;
   }
   const expiresAt = requestedExpiry(values);
   if (expiresAt !== undefined) {

@@ -94,6 +94,14 @@ export function parseRestrictions(values: Values, defaults?: Restrictions): Part
   return parsed;
 }
 
+/** `enabled` as sent: true or false, or undefined when not sent. */
+export function parseEnabled(value: unknown): boolean | undefined {
+  if (value !== undefined && typeof value !== 'boolean') {
+    throw refusals.badInput('enabled must be true or false.');
+  }
+  return value;
+}
+
 /**
  * Makes a key for one of the owner's roles, as `apiKeys:create` and the `generate-api-key`
  * command ask: the same checks, the same refusals. Returns the one copy of the key there is.
@@ -110,6 +118,7 @@ export async function issueKey(db: Database, ownerId: Id, values: Values, contex
     throw refusals.badExpiresIn();
   }
   const restrictions = parseRestrictions(values, { allowedIps: [], rateLimit: null, readOnly: false });
+  const enabled = parseEnabled(values.enabled) ?? true;
   await assertNameFree(db, ownerId, name);
   const token = generateKey();
   const key: Model = await nameClashAsBadInput(() =>
@@ -120,7 +129,7 @@ export async function issueKey(db: Database, ownerId: Id, values: Values, contex
         hash: hashKey(token),
         hint: keyHint(token),
         expiresAt,
-        enabled: true,
+        enabled,
         ...restrictions,
       },
       // The collection's createdBy field takes the owner from the request; a command has none.
