@@ -152,12 +152,14 @@ function refuseNestedWrites(ctx: Context, isConfiguration: (path: string) => boo
   }
 }
 
+/** The generic `query` action and a chart's: their body holds a filter, measures, dimensions, orders. */
+const queries = ({ action }: Context) => action.actionName === 'query' || (action.resourceName === 'charts' && action.actionName === 'queryData');
+
 /** A query's or chart's measures, dimensions and orders are lists of objects (the host's ACL fails on others). */
 function listsQueryFields(ctx: Context): boolean {
   const { values } = ctx.action.params;
-  const queried = ctx.action.actionName === 'query' || chartCollection(ctx) !== undefined;
   return (
-    !queried ||
+    !queries(ctx) ||
     !isObject(values) ||
     ['measures', 'dimensions', 'orders'].every((name) => values[name] === undefined || (Array.isArray(values[name]) && values[name].every(isObject)))
   );
@@ -166,8 +168,7 @@ function listsQueryFields(ctx: Context): boolean {
 /** The filters the request itself sent: the query's, a `filterByTk` object, a query's or chart's body. */
 function sentFilters(ctx: Context): unknown[] {
   const { filter, filterByTk, values } = ctx.action.params;
-  const queried = ctx.action.actionName === 'query' || chartCollection(ctx) !== undefined;
-  return [filter, isObject(filterByTk) ? filterByTk : undefined, queried && isObject(values) ? values.filter : undefined];
+  return [filter, isObject(filterByTk) ? filterByTk : undefined, queries(ctx) && isObject(values) ? values.filter : undefined];
 }
 
 /** The request's database as far as its filters go; another data source's may have none. */
