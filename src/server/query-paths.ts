@@ -1,4 +1,5 @@
 import type { Context } from '@nocobase/actions';
+import { Repository } from '@nocobase/database';
 import { parseQuery } from '@nocobase/resourcer';
 
 /** A field path's names as the host reads them: dotted text, empty parts dropped. */
@@ -30,3 +31,35 @@ export function sentQuery(ctx: Pick<Context, 'querystring'>): Record<string, unk
 
 /** The filter the request itself sent, in its query (the host reads a list's filter there, not in the body). */
 export const sentFilter = (ctx: Pick<Context, 'querystring'>): unknown => sentQuery(ctx).filter;
+
+export type Params = Record<string, any>;
+
+/**
+ * The actions whose filter the host reads from the body, as it reads it there: no variable step
+ * fills these in. One row per action. Every other action's filter is the query string's.
+ */
+export const BODY_FILTERS: Readonly<Record<string, (params: Params) => unknown>> = {
+  // The aggregate action takes its filter with its measures, in the body.
+  query: (params) => params.values?.filter,
+  // These find their row with the values of filterKeys, as a filter.
+  firstOrCreate: (params) => Repository.valuesToFilter(params.values, params.filterKeys),
+  updateOrCreate: (params) => Repository.valuesToFilter(params.values, params.filterKeys),
+};
+
+/**
+ * More than this many names in one path, or objects nested deeper, and the host's ACL fails (a
+ * 500). Every walk of a filter of ours goes this deep and refuses what goes deeper.
+ */
+export const FILTER_NAMES_LIMIT = 64;
+
+/** Level by level, not by recursion: a value may be as deep as the host's stack is not. */
+export function nestsDeeper(value: unknown, limit: number): boolean {
+  let level = [value];
+  for (let depth = 0; level.length; depth++) {
+    if (depth > limit) {
+      return true;
+    }
+    level = level.flatMap((item) => (typeof item === 'object' && item !== null ? Object.values(item) : []));
+  }
+  return false;
+}

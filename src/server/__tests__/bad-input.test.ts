@@ -213,6 +213,16 @@ describe('bad input on requests of ours', () => {
     }
   });
 
+  it('a filter nested deeper than its paths are read is refused, never let through unread (a password hash by yes/no questions)', async () => {
+    let filter: object = { 'createdBy.password': { $startsWith: '8' } };
+    for (let i = 0; i < 17; i++) filter = { $and: [filter] };
+    const res = await withKey(app, rootKey).get(`/api/todos:list?filter=${encodeURIComponent(JSON.stringify(filter))}`);
+    expect(res.status, JSON.stringify(res.body)).toBe(403);
+    expect(res.body.errors[0].code).toBe(ErrorCode.ACCOUNT_ACTION_REFUSED);
+    for (let i = 0; i < 20; i++) filter = { $and: [filter] };
+    badInput(await withKey(app, rootKey).get(`/api/todos:list?filter=${encodeURIComponent(JSON.stringify(filter))}`));
+  });
+
   it('filter operators: only those of the table, each with a value of the shape it takes', async () => {
     const list = (filter: unknown) => withKey(app, rootKey).get(`/api/todos:list?filter=${encodeURIComponent(JSON.stringify(filter))}`);
     const refused = async (filter: unknown, message: string) => {
@@ -240,6 +250,25 @@ describe('bad input on requests of ours', () => {
     await refused({ title: { $is: 'x' } }, '$is takes null, true or false.');
     await refused({ $or: 'x' }, '$or takes a list of filters.');
     await refused({ $and: [{ $or: [{ title: { $match: 1 } }] }] }, '$match takes a list of values.');
+    // Inside a name the host does not have (Sequelize reads `$title$` as a column), at any depth.
+    let hidden: object = { $title$: { $col: 'title' } };
+    for (let i = 0; i < 20; i++) hidden = { $and: [hidden] };
+    await refused(hidden, notAvailable('$col'));
+    // Only a whole variable stands for a value of any shape, and never for filters.
+    await refused({ id: { $between: 'x {{$user.id}}' } }, '$between takes a list of two values.');
+    await refused({ $and: '{{$user.roles}}' }, '$and takes a list of filters.');
+    // Names every object has, at any depth: the host's merge drops them, and the filter with them.
+    await refused({ $and: [{ constructor: 1 }] }, 'The query names a field or operator that does not exist: constructor.');
+    await refused({ title: { constructor: 1 } }, 'The query names a field or operator that does not exist: constructor.');
+    // The values of filterKeys are a filter too, and a query's having.
+    const firstOrCreate = await withKey(app, rootKey).post('/api/todos:firstOrCreate?filterKeys[]=title').send({ title: { $col: 'title' } });
+    badInput(firstOrCreate);
+    expect(firstOrCreate.body.errors[0].message).toBe(notAvailable('$col'));
+    const having = await withKey(app, rootKey)
+      .post('/api/todos:query')
+      .send({ dimensions: [{ field: ['title'] }], measures: [{ field: ['id'], aggregation: 'count', alias: 'c' }], having: { title: { $col: 'title' } } });
+    badInput(having);
+    expect(having.body.errors[0].message).toBe(notAvailable('$col'));
     for (const filter of [
       { title: { $includes: ['a', 'b'] } },
       { title: { $includes: null } },

@@ -28,10 +28,11 @@ describe('write actions and HTTP methods', () => {
       const res = await agent.get(url);
       expect(res.status, url).toBe(405);
       expect(res.body.errors).toEqual([{ message: 'API keys cannot be created, changed or deleted with GET.', code: ErrorCode.METHOD_NOT_ALLOWED }]);
-      // The message names the method sent.
+      // The message names the method sent; a method that is not a change's is none, whatever it is.
       const options = await agent.options(url);
       expect(options.status, url).toBe(405);
       expect(options.body.errors[0].message).toBe('API keys cannot be created, changed or deleted with OPTIONS.');
+      expect((await agent.propfind(url)).status, url).toBe(405);
     }
     const key = await app.db.getRepository('apiKeys').findOne({ filterByTk: record.id });
     expect(key.get('enabled')).toBe(true);

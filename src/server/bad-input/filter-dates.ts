@@ -1,10 +1,9 @@
 import type { Context, Next } from '@nocobase/actions';
 import { createContextVariablesScope } from '@nocobase/server';
 import { parseDate, parseFilter } from '@nocobase/utils';
-import { Repository } from '@nocobase/database';
 import { createRequire } from 'module';
 import { refusals, throwKeywardError } from '../errors';
-import { sentFilter } from '../query-paths';
+import { BODY_FILTERS, sentFilter, type Params } from '../query-paths';
 import { rowOf } from '../table-row';
 
 /**
@@ -95,20 +94,7 @@ function dateOperands(filter: object, operators: Operators): [path: string, valu
   return [...paths].map((path) => [path, get(whole, path)]);
 }
 
-type Params = Record<string, any>;
 type Scope = ReturnType<typeof createContextVariablesScope>;
-
-/**
- * The actions whose filter the host reads from the body, as it reads it there: no variable step
- * fills these in. One row per action. Every other action's filter is the query string's.
- */
-const BODY_FILTERS: Record<string, (params: Params) => unknown> = {
-  // The aggregate action takes its filter with its measures, in the body.
-  query: (params) => params.values?.filter,
-  // These find their row with the values of filterKeys, as a filter.
-  firstOrCreate: (params) => Repository.valuesToFilter(params.values, params.filterKeys),
-  updateOrCreate: (params) => Repository.valuesToFilter(params.values, params.filterKeys),
-};
 
 /** A failure of the database (loading a variable's value), not of the request's filter. */
 const fromDatabase = (error: unknown) => /^Sequelize/.test(String((error as { name?: unknown } | null)?.name));

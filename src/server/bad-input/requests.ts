@@ -6,7 +6,7 @@ import { ErrorCode, OWN_RESOURCES } from '../../constants';
 import { KeywardError, refusals, renderKeywardError, throwKeywardError } from '../errors';
 import { isObject } from '../is-object';
 import { definesItself } from '../resource-actions';
-import { items, sentQuery } from '../query-paths';
+import { FILTER_NAMES_LIMIT, items, nestsDeeper, sentQuery } from '../query-paths';
 import { badActionParams, badQueryNames } from './unknown-names';
 import { presentedKey, type ImportedTokenCheck } from '../verification/key-transport';
 
@@ -124,8 +124,6 @@ function shapeHostAnswer(ctx: Context) {
   }
 }
 
-/** More than this many names in one path, or objects nested deeper, and the host's ACL fails (a 500). */
-const FILTER_NAMES_LIMIT = 64;
 
 function oversizedFilter(filter: unknown, depth = 0): boolean {
   if (typeof filter !== 'object' || filter === null) {
@@ -144,18 +142,6 @@ function oversizedFilter(filter: unknown, depth = 0): boolean {
  * logger, run out of stack a few thousand levels down: a 500 in plain text. No record nests so.
  */
 const BODY_DEPTH_LIMIT = 64;
-
-/** Level by level, not by recursion: the body may be as deep as the host's stack is not. */
-function nestsDeeper(value: unknown, limit: number): boolean {
-  let level = [value];
-  for (let depth = 0; level.length; depth++) {
-    if (depth > limit) {
-      return true;
-    }
-    level = level.flatMap((item) => (typeof item === 'object' && item !== null ? Object.values(item) : []));
-  }
-  return false;
-}
 
 /** What the host's request parsing reads as it does, where it throws. */
 function unparsable(ctx: Context): KeywardError | undefined {

@@ -1,7 +1,7 @@
 import type { Context } from '@nocobase/actions';
 import { type KeywardError, refusals } from '../errors';
 import { isObject } from '../is-object';
-import { items, names } from '../query-paths';
+import { FILTER_NAMES_LIMIT, items, names } from '../query-paths';
 
 interface ModelLike {
   rawAttributes: Record<string, { type?: { key?: string } }>;
@@ -79,8 +79,10 @@ function unknownInFilter(filter: unknown, model: ModelLike, operators: Operators
   if ((!isObject(filter) && !Array.isArray(filter)) || !Object.keys(filter).length) {
     return path.length ? unknownStep(model, path, 'filter') : undefined;
   }
-  if (depth > 32) {
-    return undefined;
+  // Past the depth a request's filter may have (the role's scope adds a few levels): named as
+  // unknown, never let through unread.
+  if (depth > 2 * FILTER_NAMES_LIMIT) {
+    return '…';
   }
   for (const [key, value] of Object.entries(filter)) {
     const length = path.length;

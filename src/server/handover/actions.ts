@@ -2,7 +2,7 @@ import type { ACL } from '@nocobase/acl';
 import type { Context, Next } from '@nocobase/actions';
 import { HANDOVER_RESOURCE } from '../../constants';
 import { refusals, throwKeywardError } from '../errors';
-import { READ_METHODS } from '../restrictions/guard-key-management';
+import { readMethod } from '../restrictions/guard-key-management';
 import { rolesGrantSnippet } from '../restrictions/snippet-rules';
 import type { Handover } from './handover';
 import { rowOf } from '../table-row';
@@ -44,7 +44,7 @@ export function guardHandover(acl: ACL, snippet: string) {
     }
     // The resource serves these actions only: the resourcer answers any other with a 404.
     const action = rowOf(HANDOVER_ACTIONS, actionName);
-    if (action?.write && READ_METHODS.has(ctx.method)) {
+    if (action?.write && readMethod(ctx.method)) {
       throwKeywardError(ctx, refusals.methodNotAllowed(ctx.method));
     }
     if (!rolesGrantSnippet(acl, ctx.state.currentRoles, snippet)) {

@@ -1,6 +1,6 @@
 import { type KeywardError, refusals } from '../errors';
 import { isObject } from '../is-object';
-import { names } from '../query-paths';
+import { FILTER_NAMES_LIMIT, names } from '../query-paths';
 import { rowOf } from '../table-row';
 
 /** What an operator takes: each kind is one test and one message. */
@@ -68,8 +68,8 @@ export const FILTER_OPERATORS: Readonly<Record<string, OperatorRow>> = {
   $is: { operand: 'nullOrBoolean', reason: 'IS null, true or false' },
 };
 
-/** A variable (`{{$user.id}}`) becomes its value later, of any shape: its text passes. */
-const variable = (value: unknown) => typeof value === 'string' && value.includes('{{');
+/** A whole variable (`{{$user.id}}`), which the host fills in later with a value of any shape. */
+const variable = (value: unknown) => typeof value === 'string' && /^\s*\{\{[\s\S]*\}\}\s*$/.test(value);
 const single = (value: unknown) => value === null || ['string', 'number', 'boolean'].includes(typeof value);
 const listOf = (test: (item: unknown) => boolean) => (value: unknown) => Array.isArray(value) && value.every(test);
 const text = (value: unknown) => typeof value === 'string';
@@ -94,6 +94,12 @@ export interface FilterDatabase {
   operators: Map<string, unknown>;
 }
 
+/** Whether the operator is one a key may use on this database. */
+const hasRow = (name: string, database: FilterDatabase) => {
+  const row = rowOf(FILTER_OPERATORS, name);
+  return row !== undefined && (!row.dialects || row.dialects.includes(database.dialect));
+};
+
 const notAvailable = (name: string) =>
   refusals.badInput('API keys filter with the operators listed in README; {{name}} is not one of them.', { name: name.slice(0, 100) });
 
@@ -103,13 +109,28 @@ const notAvailable = (name: string) =>
  * is only tested, except `$and`, `$or` and `$not`, whose filters are walked too.
  */
 export function badFilterOperator(filter: unknown, database: FilterDatabase, depth = 0): KeywardError | undefined {
-  if (depth > 64 || (!isObject(filter) && !Array.isArray(filter))) {
+  if (!isObject(filter) && !Array.isArray(filter)) {
     return undefined;
+  }
+  // What is not walked is not let through.
+  if (depth > FILTER_NAMES_LIMIT) {
+    return refusals.badInput('The filter nests or chains more than {{limit}} names.', { limit: FILTER_NAMES_LIMIT });
   }
   for (const [key, value] of Object.entries(filter)) {
     const parts = names([key]);
-    const at = parts.findIndex((part) => part.startsWith('$'));
+    // The host's merge of the role's parameters drops these, and the filter with them.
+    const inherited = parts.find((part) => part in Object.prototype);
+    if (inherited !== undefined) {
+      return refusals.badInput('The query names a field or operator that does not exist: {{name}}.', { name: inherited });
+    }
+    const at = parts.findIndex((part) => part.startsWith('$') && hasRow(part, database));
+    const unlisted = parts.find((part) => part.startsWith('$') && database.operators.has(part) && !hasRow(part, database));
+    if (unlisted !== undefined && (at === -1 || parts.indexOf(unlisted) < at)) {
+      return notAvailable(unlisted);
+    }
     if (at === -1) {
+      // A field's path, or a name the host does not have (named as unknown after the ACL, see
+      // unknown-names.ts; Sequelize reads `$a.b$` as a column): what it holds is walked too.
       const refusal = badFilterOperator(value, database, depth + 1);
       if (refusal) {
         return refusal;
@@ -117,18 +138,11 @@ export function badFilterOperator(filter: unknown, database: FilterDatabase, dep
       continue;
     }
     const name = parts[at];
-    const row = rowOf(FILTER_OPERATORS, name);
-    if (!row || (row.dialects && !row.dialects.includes(database.dialect))) {
-      // One the host does not have either is named as unknown after the ACL (unknown-names.ts).
-      if (!database.operators.has(name)) {
-        continue;
-      }
-      return notAvailable(name);
-    }
+    const row = FILTER_OPERATORS[name];
     // The rest of a dotted key is inside the operator's value (`createdAt.$dateOn.type`).
     const operand = at === parts.length - 1 ? value : { [parts.slice(at + 1).join('.')]: value };
     const { takes, message } = OPERANDS[row.operand];
-    if (!variable(operand) && !takes(operand)) {
+    if (!(variable(operand) && row.operand !== 'filters') && !takes(operand)) {
       return refusals.badInput(message, { name });
     }
     if (name === '$and' || name === '$or' || name === '$not') {

@@ -20,8 +20,17 @@ export const MANAGEMENT_ACTIONS: Readonly<Record<string, { write: boolean; reaso
   destroy: { write: true, reason: 'revoke own keys, all or nothing' },
 };
 
-/** Read methods never change anything: a link or an image tag must not revoke a key. */
-export const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/**
+ * The methods a change may come by (REST maps PUT, PATCH and DELETE onto update and destroy);
+ * any other never changes anything: a link, an image tag or a WebDAV verb must not revoke a key.
+ */
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * A request's method that cannot change anything. The host's ACL plugin also runs the ACL on
+ * contexts of its own, with no method, to tell the settings page which rows allow which actions.
+ */
+export const readMethod = (method: unknown) => typeof method === 'string' && !WRITE_METHODS.has(method);
 
 /** `<collection>.<association>` resources whose association leads to the keys, from any side. */
 function reachesKeys(ctx: Context, resourceName: string): boolean {
@@ -60,7 +69,7 @@ export function guardKeyManagement(acl: ACL, snippet: string) {
     if (ctx.state.apiKey) {
       throwKeywardError(ctx, refusals.managedByKey());
     }
-    if (action.write && READ_METHODS.has(ctx.method)) {
+    if (action.write && readMethod(ctx.method)) {
       throwKeywardError(ctx, refusals.methodNotAllowed(ctx.method));
     }
     if (!rolesGrantSnippet(acl, ctx.state.currentRoles, snippet)) {

@@ -2,6 +2,8 @@ import type { Context, Next } from '@nocobase/actions';
 import { COLLECTION, USAGE_COLLECTION } from '../../constants';
 import { type KeywardError, refusals, throwKeywardError } from '../errors';
 import { isObject } from '../is-object';
+import { BODY_FILTERS } from '../query-paths';
+import { rowOf } from '../table-row';
 import { isRecordId } from '../record-id';
 import { definesItself } from '../resource-actions';
 import { isAccountCollection } from './account-collections';
@@ -165,10 +167,21 @@ function listsQueryFields(ctx: Context): boolean {
   );
 }
 
-/** The filters the request itself sent: the query's, a `filterByTk` object, a query's or chart's body. */
+/**
+ * The filters the request itself sent: the query string's, a `filterByTk` object, those the host
+ * reads from the body (a query's, the values of `filterKeys`), a chart's, and a query's `having`.
+ */
 function sentFilters(ctx: Context): unknown[] {
-  const { filter, filterByTk, values } = ctx.action.params;
-  return [filter, isObject(filterByTk) ? filterByTk : undefined, queries(ctx) && isObject(values) ? values.filter : undefined];
+  const { params, actionName } = ctx.action;
+  const { filter, filterByTk, values } = params;
+  let fromBody: unknown;
+  try {
+    fromBody = rowOf(BODY_FILTERS, actionName)?.(params);
+  } catch {
+    // filterKeys the host cannot read: refused after the ACL (unknown-names.ts).
+  }
+  const queried = queries(ctx) && isObject(values);
+  return [filter, isObject(filterByTk) ? filterByTk : undefined, fromBody, queried ? values.filter : undefined, queried ? values.having : undefined];
 }
 
 /** The request's database as far as its filters go; another data source's may have none. */
@@ -202,7 +215,7 @@ export function restrictKeyRequests(isConfiguration: (path: string) => boolean) 
     if (ctx.state.apiKey.readOnly && !isReadAction(resourceName, actionName)) {
       throwKeywardError(ctx, refusals.readOnly());
     }
-    const refusal = badFilterOperator(sentFilters(ctx), filterDatabase(ctx));
+    const refusal = badFilterOperator(sentFilters(ctx), filterDatabase(ctx), -1);
     if (refusal) {
       throwKeywardError(ctx, refusal);
     }

@@ -1,7 +1,7 @@
 import type { Context } from '@nocobase/actions';
 import { keyMayRead } from './account-collections';
 import { isObject } from '../is-object';
-import { listed, names } from '../query-paths';
+import { FILTER_NAMES_LIMIT, listed, names, nestsDeeper } from '../query-paths';
 
 interface FieldLike {
   target?: string;
@@ -18,7 +18,7 @@ interface CollectionLike {
  * given as `{ "0": … }`) dropped, whatever they nest.
  */
 function filterPaths(filter: unknown, prefix: string[] = [], depth = 0): string[][] {
-  if (typeof filter !== 'object' || filter === null || depth > 32) {
+  if (typeof filter !== 'object' || filter === null || depth > FILTER_NAMES_LIMIT) {
     return prefix.length ? [prefix] : [];
   }
   const entries = Object.entries(filter);
@@ -44,7 +44,7 @@ function userVariablePaths(value: unknown, depth = 0): string[][] {
     const key = TEMPLATE.exec(value)?.[1].trim();
     return key?.startsWith('$user') ? [names([key.substring(6)])] : [];
   }
-  if (typeof value !== 'object' || value === null || depth > 32) {
+  if (typeof value !== 'object' || value === null || depth > FILTER_NAMES_LIMIT) {
     return [];
   }
   return Object.values(value).flatMap((item) => userVariablePaths(item, depth + 1));
@@ -103,6 +103,11 @@ export function readsSecrets(ctx: Context): boolean {
   const paths = query
     ? [...queryFields(values.measures), ...queryFields(values.dimensions), ...queryFields(values.orders)]
     : [...listed(params.appends), ...listed(params.fields), ...listed(params.sort)];
+  // A filter deeper than its paths are read counts as one that reads secrets: what is not read is
+  // not let through.
+  if (filters.some((filter) => nestsDeeper(filter, FILTER_NAMES_LIMIT))) {
+    return true;
+  }
   paths.push(...filters.flatMap((filter) => filterPaths(filter)));
   return (
     [base, ...paths.map((path) => [...base, ...path])].some((path) => path.length && reachesSecret(ctx, start, path)) ||
