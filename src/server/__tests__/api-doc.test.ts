@@ -149,6 +149,7 @@ describe('NocoBase API documentation plugin', () => {
       'allowedIps',
       'rateLimit',
       'readOnly',
+      'enabled',
     ]);
     expect(schemas.KeywardNewApiKey.allOf[1].properties.token).toBeDefined();
 
