@@ -1,5 +1,7 @@
 import type { Context } from '@nocobase/actions';
 import { Repository } from '@nocobase/database';
+import { isObject } from './is-object';
+import { rowOf } from './table-row';
 import { parseQuery } from '@nocobase/resourcer';
 
 /** A field path's names as the host reads them: dotted text, empty parts dropped. */
@@ -62,4 +64,27 @@ export function nestsDeeper(value: unknown, limit: number): boolean {
     level = level.flatMap((item) => (typeof item === 'object' && item !== null ? Object.values(item) : []));
   }
   return false;
+}
+
+/** The generic `query` action and a chart's: their body holds a filter, measures, dimensions, orders. */
+export const queries = ({ action }: Pick<Context, 'action'>) =>
+  action.actionName === 'query' || (action.resourceName === 'charts' && action.actionName === 'queryData');
+
+/**
+ * The filters the request itself sent: the query string's, a `filterByTk` object, those the host
+ * reads from the body (a query's, the values of `filterKeys`), a chart's, and a query's `having`.
+ * The role's scope, which the ACL adds, is not among them.
+ */
+export function sentFilters(ctx: Pick<Context, 'action'>): unknown[] {
+  const { params, actionName } = ctx.action;
+  const { filter, filterByTk, values } = params;
+  let fromBody: unknown;
+  try {
+    fromBody = rowOf(BODY_FILTERS, actionName)?.(params);
+  } catch {
+    // filterKeys the host cannot read: refused after the ACL (unknown-names.ts).
+  }
+  const body = isObject(values) ? values : {};
+  const chart = ctx.action.resourceName === 'charts' && actionName === 'queryData';
+  return [filter, isObject(filterByTk) ? filterByTk : undefined, fromBody, chart ? body.filter : undefined, queries(ctx) ? body.having : undefined];
 }

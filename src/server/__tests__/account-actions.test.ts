@@ -103,6 +103,17 @@ describe('account actions with a key', () => {
         ['a chart field through an association', withKey(app, rootKey).post('/api/charts:queryData').send({ collection: 'roles', mode: 'sql', dimensions: [{ field: 'users..password' }] })],
         ['a generic query through an association', withKey(app, rootKey).post('/api/todos:query').send({ dimensions: [{ field: ['createdBy', 'password'] }] })],
         ['a chart of tokens', withKey(app, rootKey).post('/api/charts:queryData').send({ collection: 'tokenBlacklist', dimensions: [{ field: ['token'] }] })],
+        // The values of filterKeys are the filter that finds the row: found or not answers.
+        [
+          'filterKeys on a password',
+          withKey(app, rootKey)
+            .post('/api/todos:firstOrCreate?filterKeys[]=createdBy.password&filterKeys[]=title')
+            .send({ title: 'a', 'createdBy.password': { $startsWith: '4' } }),
+        ],
+        // A variable that stops at a whole row: the host loads it with every column and prints it.
+        ['the owner as a variable', get(`/api/todos:list?filter=${json({ title: '{{$user}}' })}`)],
+        ['a user row as a variable', get(`/api/todos:list?filter=${json({ title: { $like: '{{ $user.createdBy }}' } })}`)],
+        ['roles as a variable', get(`/api/todos:list?filter=${json({ title: { $in: '{{$user.roles}}' } })}`)],
       ];
       for (const [what, request] of attempts) {
         refused(await request, what);

@@ -257,6 +257,11 @@ describe('bad input on requests of ours', () => {
     // Only a whole variable stands for a value of any shape, and never for filters.
     await refused({ id: { $between: 'x {{$user.id}}' } }, '$between takes a list of two values.');
     await refused({ $and: '{{$user.roles}}' }, '$and takes a list of filters.');
+    // Variables: the listed ones, with a name where they are objects (ctx.state would be printed).
+    const notListed = (name: string) => `API keys filter with the variables listed in README; ${name} is not one of them.`;
+    await refused({ title: { $like: '{{ctx.state}}' } }, notListed('ctx.state'));
+    await refused({ title: '{{ ctx.state.currentUser }}' }, notListed('ctx.state.currentUser'));
+    await refused({ $or: [{ title: { $in: ['{{$nDate}}'] } }] }, notListed('$nDate'));
     // Names every object has, at any depth: the host's merge drops them, and the filter with them.
     await refused({ $and: [{ constructor: 1 }] }, 'The query names a field or operator that does not exist: constructor.');
     await refused({ title: { constructor: 1 } }, 'The query names a field or operator that does not exist: constructor.');
@@ -279,6 +284,8 @@ describe('bad input on requests of ours', () => {
       { 'title.$ne': ['a', 'b'] },
       { createdById: { $eq: '{{$user.id}}' } },
       { createdById: { $in: '{{$user.id}}' } },
+      { createdAt: { $dateOn: '{{$nDate.today}}' } },
+      { title: { $ne: '{{ $user.nickname }}' } },
       { createdAt: { $dateOn: { type: 'today' } } },
       { 'createdAt.$dateOn.type': 'today' },
     ]) {

@@ -2,7 +2,7 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import { describe, expect, it } from 'vitest';
 import { CONFIGURATION_READS } from '../restrictions/configuration';
-import { FILTER_OPERATORS } from '../restrictions/filter-operators';
+import { FILTER_OPERATORS, FILTER_VARIABLES } from '../restrictions/filter-operators';
 import { READ_ACTIONS } from '../restrictions/read-actions';
 import { SIGNED_IN_ACTIONS } from '../restrictions/signed-in-actions';
 
@@ -24,5 +24,9 @@ describe('README', () => {
 
   it.each(Object.entries(FILTER_OPERATORS))('lists the filter operator %s with what it takes and its reason', (name, { operand, reason }) => {
     expect(readme).toContain(`| \`${name}\` | ${operand} | ${reason} |`);
+  });
+
+  it.each(Object.entries(FILTER_VARIABLES))('lists the filter variable %s with its reason', (name, { path, reason }) => {
+    expect(readme).toContain(`| \`${name}\` | ${path} | ${reason} |`);
   });
 });

@@ -68,8 +68,47 @@ export const FILTER_OPERATORS: Readonly<Record<string, OperatorRow>> = {
   $is: { operand: 'nullOrBoolean', reason: 'IS null, true or false' },
 };
 
-/** A whole variable (`{{$user.id}}`), which the host fills in later with a value of any shape. */
-const variable = (value: unknown) => typeof value === 'string' && /^\s*\{\{[\s\S]*\}\}\s*$/.test(value);
+/** A whole variable (`{{$user.id}}`, its name captured), which the host fills in after the checks. */
+const TEMPLATE = /^\s*\{\{([\s\S]*)\}\}\s*$/;
+const variable = (value: unknown) => typeof value === 'string' && TEMPLATE.test(value);
+
+/**
+ * The variables a key's filter may name, by their first name. Deny by default: the host also
+ * fills in `ctx.state` (the request's state, which its errors then print) and objects
+ * (`{{$nDate}}`), which fail deep in the host with a 500.
+ */
+export const FILTER_VARIABLES: Readonly<Record<string, { path: 'required' | 'optional'; reason: string }>> = {
+  $user: { path: 'optional', reason: "the owner's own columns (a hidden one, or a whole row, is refused: secret-reads.ts)" },
+  $nRole: { path: 'optional', reason: "the key's role" },
+  $nDate: { path: 'required', reason: 'a named date: `$nDate.today`, `$nDate.lastWeek`, …' },
+  $date: { path: 'required', reason: 'a named date (the older name)' },
+  $system: { path: 'required', reason: '`$system.now` (the older name)' },
+};
+
+/** The first variable in the filters that a key may not name, as a refusal. */
+export function badFilterVariable(value: unknown, depth = 0): KeywardError | undefined {
+  if (typeof value === 'string') {
+    const name = TEMPLATE.exec(value)?.[1].trim();
+    if (name === undefined) {
+      return undefined;
+    }
+    const [root, ...path] = name.split('.');
+    const row = rowOf(FILTER_VARIABLES, root);
+    return row && (row.path === 'optional' || path.length)
+      ? undefined
+      : refusals.badInput('API keys filter with the variables listed in README; {{name}} is not one of them.', { name: name.slice(0, 100) });
+  }
+  if (typeof value !== 'object' || value === null || depth > FILTER_NAMES_LIMIT + 1) {
+    return undefined;
+  }
+  for (const item of Object.values(value)) {
+    const refusal = badFilterVariable(item, depth + 1);
+    if (refusal) {
+      return refusal;
+    }
+  }
+  return undefined;
+}
 const single = (value: unknown) => value === null || ['string', 'number', 'boolean'].includes(typeof value);
 const listOf = (test: (item: unknown) => boolean) => (value: unknown) => Array.isArray(value) && value.every(test);
 const text = (value: unknown) => typeof value === 'string';

@@ -2,15 +2,14 @@ import type { Context, Next } from '@nocobase/actions';
 import { COLLECTION, USAGE_COLLECTION } from '../../constants';
 import { type KeywardError, refusals, throwKeywardError } from '../errors';
 import { isObject } from '../is-object';
-import { BODY_FILTERS } from '../query-paths';
-import { rowOf } from '../table-row';
+import { queries, sentFilters } from '../query-paths';
 import { isRecordId } from '../record-id';
 import { definesItself } from '../resource-actions';
 import { isAccountCollection } from './account-collections';
 import { isReadAction } from './read-actions';
 import { keyMayCall } from './signed-in-actions';
 import { CONFIGURATION_READS } from './configuration';
-import { badFilterOperator, type FilterDatabase } from './filter-operators';
+import { badFilterOperator, badFilterVariable, type FilterDatabase } from './filter-operators';
 import { chartCollection, collectionWorkedOn, rootKeyStaysOnData } from './root-keys';
 import { namesFieldsPlainly, readsSecrets } from './secret-reads';
 
@@ -154,9 +153,6 @@ function refuseNestedWrites(ctx: Context, isConfiguration: (path: string) => boo
   }
 }
 
-/** The generic `query` action and a chart's: their body holds a filter, measures, dimensions, orders. */
-const queries = ({ action }: Context) => action.actionName === 'query' || (action.resourceName === 'charts' && action.actionName === 'queryData');
-
 /** A query's or chart's measures, dimensions and orders are lists of objects (the host's ACL fails on others). */
 function listsQueryFields(ctx: Context): boolean {
   const { values } = ctx.action.params;
@@ -165,23 +161,6 @@ function listsQueryFields(ctx: Context): boolean {
     !isObject(values) ||
     ['measures', 'dimensions', 'orders'].every((name) => values[name] === undefined || (Array.isArray(values[name]) && values[name].every(isObject)))
   );
-}
-
-/**
- * The filters the request itself sent: the query string's, a `filterByTk` object, those the host
- * reads from the body (a query's, the values of `filterKeys`), a chart's, and a query's `having`.
- */
-function sentFilters(ctx: Context): unknown[] {
-  const { params, actionName } = ctx.action;
-  const { filter, filterByTk, values } = params;
-  let fromBody: unknown;
-  try {
-    fromBody = rowOf(BODY_FILTERS, actionName)?.(params);
-  } catch {
-    // filterKeys the host cannot read: refused after the ACL (unknown-names.ts).
-  }
-  const queried = queries(ctx) && isObject(values);
-  return [filter, isObject(filterByTk) ? filterByTk : undefined, fromBody, queried ? values.filter : undefined, queried ? values.having : undefined];
 }
 
 /** The request's database as far as its filters go; another data source's may have none. */
@@ -215,7 +194,8 @@ export function restrictKeyRequests(isConfiguration: (path: string) => boolean) 
     if (ctx.state.apiKey.readOnly && !isReadAction(resourceName, actionName)) {
       throwKeywardError(ctx, refusals.readOnly());
     }
-    const refusal = badFilterOperator(sentFilters(ctx), filterDatabase(ctx), -1);
+    const filters = sentFilters(ctx);
+    const refusal = badFilterOperator(filters, filterDatabase(ctx), -1) ?? badFilterVariable(filters);
     if (refusal) {
       throwKeywardError(ctx, refusal);
     }

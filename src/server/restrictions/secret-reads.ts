@@ -1,7 +1,7 @@
 import type { Context } from '@nocobase/actions';
 import { keyMayRead } from './account-collections';
 import { isObject } from '../is-object';
-import { FILTER_NAMES_LIMIT, listed, names, nestsDeeper } from '../query-paths';
+import { FILTER_NAMES_LIMIT, listed, names, nestsDeeper, sentFilters } from '../query-paths';
 
 interface FieldLike {
   target?: string;
@@ -80,6 +80,21 @@ function reachesSecret(ctx: Context, start: string, path: string[]): boolean {
 }
 
 /**
+ * Whether a variable's path stops at a whole row (`{{$user}}`, `{{$user.createdBy}}`), or rows:
+ * the host loads those with every column, hidden ones included, and fails on the object with a
+ * message that prints it.
+ */
+function reachesRow(ctx: Context, start: string, path: string[]): boolean {
+  let collection = ctx.db?.getCollection(start) as CollectionLike | undefined;
+  let target: string | undefined = start;
+  for (const name of path) {
+    target = collection?.getField(name)?.target;
+    collection = target ? (ctx.db.getCollection(target) as CollectionLike | undefined) : undefined;
+  }
+  return target !== undefined;
+}
+
+/**
  * Whether a request made with a key would read a collection a key may not read (see
  * account-collections), or a hidden field (a password hash), however it names it: the
  * resource, an association's path, `appends`, `fields`, `sort`, a filter or a `filterByTk`
@@ -99,7 +114,7 @@ export function readsSecrets(ctx: Context): boolean {
     return true;
   }
   const base = association ? [association] : [];
-  const filters = query ? [values.filter] : [params.filter, isObject(params.filterByTk) ? params.filterByTk : undefined];
+  const filters = sentFilters(ctx);
   const paths = query
     ? [...queryFields(values.measures), ...queryFields(values.dimensions), ...queryFields(values.orders)]
     : [...listed(params.appends), ...listed(params.fields), ...listed(params.sort)];
@@ -111,7 +126,7 @@ export function readsSecrets(ctx: Context): boolean {
   paths.push(...filters.flatMap((filter) => filterPaths(filter)));
   return (
     [base, ...paths.map((path) => [...base, ...path])].some((path) => path.length && reachesSecret(ctx, start, path)) ||
-    filters.flatMap((filter) => userVariablePaths(filter)).some((path) => path.length && reachesSecret(ctx, 'users', path))
+    filters.flatMap((filter) => userVariablePaths(filter)).some((path) => reachesSecret(ctx, 'users', path) || reachesRow(ctx, 'users', path))
   );
 }
 
