@@ -262,6 +262,14 @@ describe('bad input on requests of ours', () => {
     await refused({ title: { $like: '{{ctx.state}}' } }, notListed('ctx.state'));
     await refused({ title: '{{ ctx.state.currentUser }}' }, notListed('ctx.state.currentUser'));
     await refused({ $or: [{ title: { $in: ['{{$nDate}}'] } }] }, notListed('$nDate'));
+    // Only fields after $user: the host follows any property of the row it loaded, and the app
+    // behind its model printed the signing secret of every session in its 500.
+    const appKey = '$user.constructor.database.options.migrator.context.app.authManager.jwt.options';
+    await refused({ createdById: '{{$user.id}}', title: { $ne: `{{${appKey}}}` } }, notListed(appKey));
+    await refused({ createdById: '{{$user.id}}', title: '{{$user.sequelize.config}}' }, notListed('$user.sequelize.config'));
+    await refused({ title: '{{$user.id.constructor}}' }, notListed('$user.id.constructor'));
+    await refused({ createdAt: { $dateOn: '{{$nDate.today.constructor}}' } }, notListed('$nDate.today.constructor'));
+    await refused({ title: '{{$nRole.length}}' }, notListed('$nRole.length'));
     // Names every object has, at any depth: the host's merge drops them, and the filter with them.
     await refused({ $and: [{ constructor: 1 }] }, 'The query names a field or operator that does not exist: constructor.');
     await refused({ title: { constructor: 1 } }, 'The query names a field or operator that does not exist: constructor.');
@@ -286,6 +294,9 @@ describe('bad input on requests of ours', () => {
       { createdById: { $in: '{{$user.id}}' } },
       { createdAt: { $dateOn: '{{$nDate.today}}' } },
       { title: { $ne: '{{ $user.nickname }}' } },
+      { title: { $in: '{{$user.roles.name}}' } },
+      { title: { $ne: '{{$nRole}}' } },
+      { createdAt: { $dateBefore: '{{$system.now}}' } },
       { createdAt: { $dateOn: { type: 'today' } } },
       { 'createdAt.$dateOn.type': 'today' },
     ]) {

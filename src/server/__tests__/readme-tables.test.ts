@@ -26,7 +26,7 @@ describe('README', () => {
     expect(readme).toContain(`| \`${name}\` | ${operand} | ${reason} |`);
   });
 
-  it.each(Object.entries(FILTER_VARIABLES))('lists the filter variable %s with its reason', (name, { path, reason }) => {
-    expect(readme).toContain(`| \`${name}\` | ${path} | ${reason} |`);
+  it.each(Object.entries(FILTER_VARIABLES))('lists the filter variable %s with its reason', (name, { then, reason }) => {
+    expect(readme).toContain(`| \`${name}\` | ${then} | ${reason} |`);
   });
 });

@@ -1,3 +1,4 @@
+import { getDateVars } from '@nocobase/utils';
 import { type KeywardError, refusals } from '../errors';
 import { isObject } from '../is-object';
 import { FILTER_NAMES_LIMIT, names } from '../query-paths';
@@ -73,42 +74,53 @@ const TEMPLATE = /^\s*\{\{([\s\S]*)\}\}\s*$/;
 const variable = (value: unknown) => typeof value === 'string' && TEMPLATE.test(value);
 
 /**
- * The variables a key's filter may name, by their first name. Deny by default: the host also
- * fills in `ctx.state` (the request's state, which its errors then print) and objects
- * (`{{$nDate}}`), which fail deep in the host with a 500.
+ * The variables a key's filter may name, by their first name, and what may follow it. Deny by
+ * default: the host also fills in `ctx.state` (the request's state, which its errors then
+ * print), objects (`{{$nDate}}`), and follows any property of what it loaded, a model's
+ * `constructor` and the app behind it included, calling what is a function.
  */
-export const FILTER_VARIABLES: Readonly<Record<string, { path: 'required' | 'optional'; reason: string }>> = {
-  $user: { path: 'optional', reason: "the owner's own columns (a hidden one, or a whole row, is refused: secret-reads.ts)" },
-  $nRole: { path: 'optional', reason: "the key's role" },
-  $nDate: { path: 'required', reason: 'a named date: `$nDate.today`, `$nDate.lastWeek`, …' },
-  $date: { path: 'required', reason: 'a named date (the older name)' },
-  $system: { path: 'required', reason: '`$system.now` (the older name)' },
+export const FILTER_VARIABLES: Readonly<Record<string, { then: 'fields' | 'dateName' | 'now' | 'nothing'; reason: string }>> = {
+  $user: { then: 'fields', reason: "the owner's own fields, each a field of the one before (a hidden one, or a whole row, is refused: secret-reads.ts)" },
+  $nRole: { then: 'nothing', reason: "the key's role" },
+  $nDate: { then: 'dateName', reason: 'one named date: `$nDate.today`, `$nDate.lastWeek`, …' },
+  $date: { then: 'dateName', reason: 'one named date (the older name)' },
+  $system: { then: 'now', reason: '`$system.now` (the older name)' },
 };
 
-/** The first variable in the filters that a key may not name, as a refusal. */
-export function badFilterVariable(value: unknown, depth = 0): KeywardError | undefined {
+/** The names of the dates the host fills in (`today`, `lastWeek`, …). */
+const DATE_NAMES = new Set(Object.keys(getDateVars()));
+
+/**
+ * The first variable in the filters that a key may not name, as a refusal. `isFieldPath` tells
+ * whether names are fields of the owner's collection, each of the one before.
+ */
+export function badFilterVariable(value: unknown, isFieldPath: (path: string[]) => boolean, depth = 0): KeywardError | undefined {
   if (typeof value === 'string') {
     const name = TEMPLATE.exec(value)?.[1].trim();
     if (name === undefined) {
       return undefined;
     }
     const [root, ...path] = name.split('.');
-    const row = rowOf(FILTER_VARIABLES, root);
-    return row && (row.path === 'optional' || path.length)
-      ? undefined
-      : refusals.badInput('API keys filter with the variables listed in README; {{name}} is not one of them.', { name: name.slice(0, 100) });
+    const then = rowOf(FILTER_VARIABLES, root)?.then;
+    const allowed =
+      (then === 'nothing' && !path.length) ||
+      (then === 'now' && path.length === 1 && path[0] === 'now') ||
+      (then === 'dateName' && path.length === 1 && DATE_NAMES.has(path[0])) ||
+      (then === 'fields' && isFieldPath(path));
+    return allowed ? undefined : refusals.badInput('API keys filter with the variables listed in README; {{name}} is not one of them.', { name: name.slice(0, 100) });
   }
   if (typeof value !== 'object' || value === null || depth > FILTER_NAMES_LIMIT + 1) {
     return undefined;
   }
   for (const item of Object.values(value)) {
-    const refusal = badFilterVariable(item, depth + 1);
+    const refusal = badFilterVariable(item, isFieldPath, depth + 1);
     if (refusal) {
       return refusal;
     }
   }
   return undefined;
 }
+
 const single = (value: unknown) => value === null || ['string', 'number', 'boolean'].includes(typeof value);
 const listOf = (test: (item: unknown) => boolean) => (value: unknown) => Array.isArray(value) && value.every(test);
 const text = (value: unknown) => typeof value === 'string';

@@ -11,7 +11,7 @@ import { keyMayCall } from './signed-in-actions';
 import { CONFIGURATION_READS } from './configuration';
 import { badFilterOperator, badFilterVariable, type FilterDatabase } from './filter-operators';
 import { chartCollection, collectionWorkedOn, rootKeyStaysOnData } from './root-keys';
-import { namesFieldsPlainly, readsSecrets } from './secret-reads';
+import { isFieldPath, namesFieldsPlainly, readsSecrets } from './secret-reads';
 
 interface HostAllowances {
   skipActions: Map<string, Map<string, unknown>>;
@@ -195,7 +195,7 @@ export function restrictKeyRequests(isConfiguration: (path: string) => boolean) 
       throwKeywardError(ctx, refusals.readOnly());
     }
     const filters = sentFilters(ctx);
-    const refusal = badFilterOperator(filters, filterDatabase(ctx), -1) ?? badFilterVariable(filters);
+    const refusal = badFilterOperator(filters, filterDatabase(ctx), -1) ?? badFilterVariable(filters, (path) => isFieldPath(ctx, 'users', path));
     if (refusal) {
       throwKeywardError(ctx, refusal);
     }

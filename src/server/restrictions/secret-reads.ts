@@ -80,6 +80,26 @@ function reachesSecret(ctx: Context, start: string, path: string[]): boolean {
 }
 
 /**
+ * Whether each name is a field of the collection the one before reaches, from `start`: what a
+ * variable (`{{$user.…}}`) may follow. The host follows any property of the row it loaded (its
+ * model's `constructor`, and the app behind it), so a name that is no field is none to follow.
+ * Where a column ends the path nothing follows. Hidden fields and whole rows are for
+ * {@link readsSecrets} to refuse.
+ */
+export function isFieldPath(ctx: Context, start: string, path: string[]): boolean {
+  let collection = ctx.db?.getCollection(start) as CollectionLike | undefined;
+  for (const name of path) {
+    // A collection keeps its fields in a Map: `constructor` is none of them.
+    const field = collection?.getField(name);
+    if (!field) {
+      return false;
+    }
+    collection = field.target ? (ctx.db.getCollection(field.target) as CollectionLike | undefined) : undefined;
+  }
+  return true;
+}
+
+/**
  * Whether a variable's path stops at a whole row (`{{$user}}`, `{{$user.createdBy}}`), or rows:
  * the host loads those with every column, hidden ones included, and fails on the object with a
  * message that prints it.
