@@ -40,6 +40,7 @@ import { configurationCheck } from './restrictions/configuration';
 import { guardKeyWrites } from './restrictions/key-write-guard';
 import { disableWorkflowsOnKeys, refusePathsToKeys } from './restrictions/no-paths-to-keys';
 import { restrictKeyRequests } from './restrictions/restrict-key-requests';
+import { guardUserVariables } from './restrictions/user-variables';
 import { moveWithinScope } from './restrictions/move-within-scope';
 import { pinKeyRole } from './restrictions/pin-key-role';
 import { routeKeyRequests } from './verification/route-key-requests';
@@ -223,6 +224,7 @@ export class PluginKeywardServer extends Plugin {
       before: ['keyward-known-names', 'keyward-filter-dates', 'keyward-import-input', 'keyward-busy-actions'],
     });
     this.app.dataSourceManager.use(requireKnownNames(isImported), { tag: 'keyward-known-names', after: 'acl' });
+    this.app.dataSourceManager.use(guardUserVariables, { tag: 'keyward-user-variables', before: 'parseVariables' });
     // Before the host's variable step, which fails on some dates already.
     this.app.dataSourceManager.use(checkFilterDates((ctx) => isOurs(ctx, isImported)), {
       tag: 'keyward-filter-dates',

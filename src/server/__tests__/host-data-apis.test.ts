@@ -136,4 +136,19 @@ describe('host data APIs and the apiKeys collection', () => {
     expect(await count('$anyOf', ["it's"])).toBe(1);
     expect(await count('$noneOf', ["it's"])).toBe(1);
   });
+
+  it("a filter's {{$user.…}} names fields only, for a session too: the host printed the app behind the user's model, and the secret that signs every session", async () => {
+    const agent = await app.agent().login(root, 'root');
+    const secret = (app.authManager.jwt as unknown as { options: { secret: string } }).options.secret;
+    const path = '$user.constructor.database.options.migrator.context.app.authManager.jwt.options';
+    const res = await agent.get('/api/todos:list').query({ filter: JSON.stringify({ createdById: '{{$user.id}}', title: { $ne: `{{${path}}}` } }) });
+    expect(JSON.stringify(res.body)).not.toContain(secret);
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([{ message: `The variable ${path} names no field of the user.`, code: ErrorCode.BAD_INPUT }]);
+    // The user's own fields, through associations too, as before.
+    for (const variable of ['{{$user.id}}', '{{ $user.nickname }}', '{{$user.roles.name}}']) {
+      const answered = await agent.get('/api/todos:list').query({ filter: JSON.stringify({ title: { $ne: variable } }) });
+      expect(answered.status, variable).toBe(200);
+    }
+  });
 });

@@ -90,35 +90,56 @@ export const FILTER_VARIABLES: Readonly<Record<string, { then: 'fields' | 'dateN
 /** The names of the dates the host fills in (`today`, `lastWeek`, …). */
 const DATE_NAMES = new Set(Object.keys(getDateVars()));
 
-/**
- * The first variable in the filters that a key may not name, as a refusal. `isFieldPath` tells
- * whether names are fields of the owner's collection, each of the one before.
- */
-export function badFilterVariable(value: unknown, isFieldPath: (path: string[]) => boolean, depth = 0): KeywardError | undefined {
+/** The name of the first whole variable in a value, at any depth, that `allowed` refuses. */
+function refusedVariable(value: unknown, allowed: (root: string, path: string[]) => boolean, depth = 0): string | undefined {
   if (typeof value === 'string') {
     const name = TEMPLATE.exec(value)?.[1].trim();
     if (name === undefined) {
       return undefined;
     }
     const [root, ...path] = name.split('.');
-    const then = rowOf(FILTER_VARIABLES, root)?.then;
-    const allowed =
-      (then === 'nothing' && !path.length) ||
-      (then === 'now' && path.length === 1 && path[0] === 'now') ||
-      (then === 'dateName' && path.length === 1 && DATE_NAMES.has(path[0])) ||
-      (then === 'fields' && isFieldPath(path));
-    return allowed ? undefined : refusals.badInput('API keys filter with the variables listed in README; {{name}} is not one of them.', { name: name.slice(0, 100) });
+    return allowed(root, path) ? undefined : name;
   }
   if (typeof value !== 'object' || value === null || depth > FILTER_NAMES_LIMIT + 1) {
     return undefined;
   }
   for (const item of Object.values(value)) {
-    const refusal = badFilterVariable(item, isFieldPath, depth + 1);
-    if (refusal) {
-      return refusal;
+    const refused = refusedVariable(item, allowed, depth + 1);
+    if (refused !== undefined) {
+      return refused;
     }
   }
   return undefined;
+}
+
+/**
+ * The first variable in the filters that a key may not name, as a refusal. `isFieldPath` tells
+ * whether names are fields of the owner's collection, each of the one before.
+ */
+export function badFilterVariable(value: unknown, isFieldPath: (path: string[]) => boolean): KeywardError | undefined {
+  const refused = refusedVariable(value, (root, path) => {
+    const then = rowOf(FILTER_VARIABLES, root)?.then;
+    return (
+      (then === 'nothing' && !path.length) ||
+      (then === 'now' && path.length === 1 && path[0] === 'now') ||
+      (then === 'dateName' && path.length === 1 && DATE_NAMES.has(path[0])) ||
+      (then === 'fields' && isFieldPath(path))
+    );
+  });
+  return refused === undefined
+    ? undefined
+    : refusals.badInput('API keys filter with the variables listed in README; {{name}} is not one of them.', { name: refused.slice(0, 100) });
+}
+
+/**
+ * For every request, a session's too: a `$user` variable that names anything but fields. The
+ * host follows any property of the user row it loaded, its model's `constructor` and the app
+ * behind it included, and prints what it reaches in its 500: the secret that signs every
+ * session among it.
+ */
+export function badUserVariable(value: unknown, isFieldPath: (path: string[]) => boolean): KeywardError | undefined {
+  const refused = refusedVariable(value, (root, path) => root !== '$user' || isFieldPath(path));
+  return refused === undefined ? undefined : refusals.badInput('The variable {{name}} names no field of the user.', { name: refused.slice(0, 100) });
 }
 
 const single = (value: unknown) => value === null || ['string', 'number', 'boolean'].includes(typeof value);
