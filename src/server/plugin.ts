@@ -40,7 +40,7 @@ import { configurationCheck } from './restrictions/configuration';
 import { guardKeyWrites } from './restrictions/key-write-guard';
 import { disableWorkflowsOnKeys, refusePathsToKeys } from './restrictions/no-paths-to-keys';
 import { restrictKeyRequests } from './restrictions/restrict-key-requests';
-import { guardUserVariables } from './restrictions/user-variables';
+import { guardUserVariables, refuseVariablesInUsers } from './restrictions/user-variables';
 import { moveWithinScope } from './restrictions/move-within-scope';
 import { pinKeyRole } from './restrictions/pin-key-role';
 import { routeKeyRequests } from './verification/route-key-requests';
@@ -225,6 +225,7 @@ export class PluginKeywardServer extends Plugin {
     });
     this.app.dataSourceManager.use(requireKnownNames(isImported), { tag: 'keyward-known-names', after: 'acl' });
     this.app.dataSourceManager.use(guardUserVariables, { tag: 'keyward-user-variables', before: 'parseVariables' });
+    refuseVariablesInUsers(this.db);
     // Before the host's variable step, which fails on some dates already.
     this.app.dataSourceManager.use(checkFilterDates((ctx) => isOurs(ctx, isImported)), {
       tag: 'keyward-filter-dates',

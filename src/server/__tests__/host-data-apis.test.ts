@@ -137,18 +137,46 @@ describe('host data APIs and the apiKeys collection', () => {
     expect(await count('$noneOf', ["it's"])).toBe(1);
   });
 
-  it("a filter's {{$user.…}} names fields only, for a session too: the host printed the app behind the user's model, and the secret that signs every session", async () => {
+  it("a filter names only the variables a filter needs, for a session too: the host printed the app behind the user's model (the secret that signs every session) and other users' rows", async () => {
     const agent = await app.agent().login(root, 'root');
     const secret = (app.authManager.jwt as unknown as { options: { secret: string } }).options.secret;
     const path = '$user.constructor.database.options.migrator.context.app.authManager.jwt.options';
     const res = await agent.get('/api/todos:list').query({ filter: JSON.stringify({ createdById: '{{$user.id}}', title: { $ne: `{{${path}}}` } }) });
     expect(JSON.stringify(res.body)).not.toContain(secret);
     expect(res.status).toBe(400);
-    expect(res.body.errors).toEqual([{ message: `The variable ${path} names no field of the user.`, code: ErrorCode.BAD_INPUT }]);
-    // The user's own fields, through associations too, as before.
-    for (const variable of ['{{$user.id}}', '{{ $user.nickname }}', '{{$user.roles.name}}']) {
-      const answered = await agent.get('/api/todos:list').query({ filter: JSON.stringify({ title: { $ne: variable } }) });
-      expect(answered.status, variable).toBe(200);
+    expect(res.body.errors).toEqual([{ message: `The variable ${path} is not one a filter may name.`, code: ErrorCode.BAD_INPUT }]);
+    // A whole row (the host loads it with its password hash and prints it), a hidden field, and
+    // what is no variable of a filter's: the host calls and prints what they reach.
+    for (const variable of ['$user.createdBy', '$user', '$user.password', '$user.roles.users.password', 'ctx.state.constructor', '$nDate.constructor.values', '$nRole.constructor']) {
+      const refused = await agent.get('/api/todos:list').query({ filter: JSON.stringify({ createdById: '{{$user.id}}', title: `{{${variable}}}` }) });
+      expect(refused.status, variable).toBe(400);
+      expect(refused.body.errors[0].message, variable).toBe(`The variable ${variable} is not one a filter may name.`);
     }
+    // The user's own columns, through associations too, and what the host's interface sends.
+    for (const filter of [
+      { title: { $ne: '{{$user.id}}' } },
+      { title: { $ne: '{{ $user.nickname }}' } },
+      { title: { $ne: '{{$user.roles.name}}' } },
+      { createdById: { $ne: '{{ctx.state.currentUser.id}}' } },
+      { title: { $ne: '{{$nRole}}' } },
+      { createdAt: { $dateOn: '{{$nDate.today}}' } },
+    ]) {
+      const answered = await agent.get('/api/todos:list').query({ filter: JSON.stringify(filter) });
+      expect(answered.status, JSON.stringify(filter)).toBe(200);
+    }
+  });
+
+  it("no user's field holds a whole variable, which a role's scope would hand to the chart plugin's second variable step", async () => {
+    const users = app.db.getRepository('users');
+    const template = '{{$user.constructor.database.options.migrator.context.app.authManager.jwt.options}}';
+    // However it is written: the profile form, an administrator's edit, a sign-up.
+    await expect(users.update({ filterByTk: mallory.id, values: { nickname: template } })).rejects.toThrow('cannot be a whole variable');
+    await expect(users.create({ values: { username: 'templated', nickname: ` ${template} ` } })).rejects.toThrow('cannot be a whole variable');
+    expect((await users.findOne({ filterByTk: mallory.id })).get('nickname')).not.toBe(template);
+    await users.update({ filterByTk: mallory.id, values: { nickname: 'Mallory {{not a variable' } });
+    // Over HTTP, a refusal with its code.
+    const res = await (await app.agent().login(root, 'root')).post(`/api/users:update?filterByTk=${mallory.id}`).send({ nickname: template });
+    expect(res.status, JSON.stringify(res.body)).toBe(400);
+    expect(res.body.errors).toEqual([{ message: "A user's nickname cannot be a whole variable.", code: ErrorCode.BAD_INPUT }]);
   });
 });

@@ -112,34 +112,47 @@ function refusedVariable(value: unknown, allowed: (root: string, path: string[])
   return undefined;
 }
 
+/** Whether a variable is one of {@link FILTER_VARIABLES}, followed by what its row allows. */
+function listedVariable(root: string, path: string[], isUserPath: (path: string[]) => boolean): boolean {
+  const then = rowOf(FILTER_VARIABLES, root)?.then;
+  return (
+    (then === 'nothing' && !path.length) ||
+    (then === 'now' && path.length === 1 && path[0] === 'now') ||
+    (then === 'dateName' && path.length === 1 && DATE_NAMES.has(path[0])) ||
+    (then === 'fields' && isUserPath(path))
+  );
+}
+
 /**
  * The first variable in the filters that a key may not name, as a refusal. `isFieldPath` tells
- * whether names are fields of the owner's collection, each of the one before.
+ * whether names are fields of the owner's collection, each of the one before (hidden fields and
+ * whole rows are refused as secret reads).
  */
 export function badFilterVariable(value: unknown, isFieldPath: (path: string[]) => boolean): KeywardError | undefined {
-  const refused = refusedVariable(value, (root, path) => {
-    const then = rowOf(FILTER_VARIABLES, root)?.then;
-    return (
-      (then === 'nothing' && !path.length) ||
-      (then === 'now' && path.length === 1 && path[0] === 'now') ||
-      (then === 'dateName' && path.length === 1 && DATE_NAMES.has(path[0])) ||
-      (then === 'fields' && isFieldPath(path))
-    );
-  });
+  const refused = refusedVariable(value, (root, path) => listedVariable(root, path, isFieldPath));
   return refused === undefined
     ? undefined
     : refusals.badInput('API keys filter with the variables listed in README; {{name}} is not one of them.', { name: refused.slice(0, 100) });
 }
 
 /**
- * For every request, a session's too: a `$user` variable that names anything but fields. The
- * host follows any property of the user row it loaded, its model's `constructor` and the app
- * behind it included, and prints what it reaches in its 500: the secret that signs every
- * session among it.
+ * For every request, a session's too: a variable other than those of {@link FILTER_VARIABLES}
+ * (with `$user` reaching a visible column only) and the older `ctx.state.currentUser.<column>`
+ * and `ctx.state.currentRole`. The host follows any property of what a variable names, a
+ * model's `constructor` and the app behind it included, calls what is a function, and prints
+ * what it reaches in its 500: another user's row, the database's settings, the secret that
+ * signs every session.
  */
-export function badUserVariable(value: unknown, isFieldPath: (path: string[]) => boolean): KeywardError | undefined {
-  const refused = refusedVariable(value, (root, path) => root !== '$user' || isFieldPath(path));
-  return refused === undefined ? undefined : refusals.badInput('The variable {{name}} names no field of the user.', { name: refused.slice(0, 100) });
+export function badUserVariable(value: unknown, isColumnPath: (path: string[]) => boolean): KeywardError | undefined {
+  const refused = refusedVariable(
+    value,
+    (root, path) =>
+      listedVariable(root, path, isColumnPath) ||
+      (root === 'ctx' &&
+        path[0] === 'state' &&
+        ((path[1] === 'currentUser' && isColumnPath(path.slice(2))) || (path[1] === 'currentRole' && path.length === 2))),
+  );
+  return refused === undefined ? undefined : refusals.badInput('The variable {{name}} is not one a filter may name.', { name: refused.slice(0, 100) });
 }
 
 const single = (value: unknown) => value === null || ['string', 'number', 'boolean'].includes(typeof value);

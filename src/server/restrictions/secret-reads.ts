@@ -114,6 +114,10 @@ function reachesRow(ctx: Context, start: string, path: string[]): boolean {
   return target !== undefined;
 }
 
+/** A path of fields from `start` that ends at a visible column: what a variable may name. */
+export const isColumnPath = (ctx: Context, start: string, path: string[]) =>
+  path.length > 0 && isFieldPath(ctx, start, path) && !reachesSecret(ctx, start, path) && !reachesRow(ctx, start, path);
+
 /**
  * Whether a request made with a key would read a collection a key may not read (see
  * account-collections), or a hidden field (a password hash), however it names it: the
