@@ -154,7 +154,7 @@ describe('host data APIs and the apiKeys collection', () => {
     }
     // The user's own columns, through associations too, and what the host's interface sends.
     for (const filter of [
-      { title: { $ne: '{{$user.id}}' } },
+      { createdById: { $ne: '{{$user.id}}' } },
       { title: { $ne: '{{ $user.nickname }}' } },
       { title: { $ne: '{{$user.roles.name}}' } },
       { createdById: { $ne: '{{ctx.state.currentUser.id}}' } },
