@@ -88,3 +88,6 @@ export function sentFilters(ctx: Pick<Context, 'action'>): unknown[] {
   const chart = ctx.action.resourceName === 'charts' && actionName === 'queryData';
   return [filter, isObject(filterByTk) ? filterByTk : undefined, fromBody, chart ? body.filter : undefined, queries(ctx) ? body.having : undefined];
 }
+
+/** A whole variable (`{{ $user.id }}`), its name captured, as the host's variable step matches it. */
+export const TEMPLATE = /^\s*\{\{([\s\S]*)\}\}\s*$/;

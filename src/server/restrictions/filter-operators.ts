@@ -1,7 +1,7 @@
 import { getDateVars } from '@nocobase/utils';
 import { type KeywardError, refusals } from '../errors';
 import { isObject } from '../is-object';
-import { FILTER_NAMES_LIMIT, names } from '../query-paths';
+import { FILTER_NAMES_LIMIT, names, TEMPLATE } from '../query-paths';
 import { rowOf } from '../table-row';
 
 /** What an operator takes: each kind is one test and one message. */
@@ -70,7 +70,6 @@ export const FILTER_OPERATORS: Readonly<Record<string, OperatorRow>> = {
 };
 
 /** A whole variable (`{{$user.id}}`, its name captured), which the host fills in after the checks. */
-const TEMPLATE = /^\s*\{\{([\s\S]*)\}\}\s*$/;
 const variable = (value: unknown) => typeof value === 'string' && TEMPLATE.test(value);
 
 /**

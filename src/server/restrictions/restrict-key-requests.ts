@@ -216,7 +216,7 @@ export function restrictKeyRequests(isConfiguration: (path: string) => boolean) 
       if (!listsQueryFields(ctx)) {
         throwKeywardError(ctx, refusals.badInput('measures, dimensions and orders take lists of fields.'));
       }
-      if (readsSecrets(ctx)) {
+      if (readsSecrets(ctx, filters)) {
         throwKeywardError(ctx, refusals.accountActionRefused());
       }
       const refusal = refusedWrite(ctx, isConfiguration);

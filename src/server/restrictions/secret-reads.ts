@@ -1,7 +1,7 @@
 import type { Context } from '@nocobase/actions';
 import { keyMayRead } from './account-collections';
 import { isObject } from '../is-object';
-import { FILTER_NAMES_LIMIT, listed, names, nestsDeeper, sentFilters } from '../query-paths';
+import { FILTER_NAMES_LIMIT, listed, names, nestsDeeper, TEMPLATE } from '../query-paths';
 
 interface FieldLike {
   target?: string;
@@ -30,9 +30,6 @@ function filterPaths(filter: unknown, prefix: string[] = [], depth = 0): string[
     return filterPaths(value, path, depth + 1);
   });
 }
-
-/** A whole value that is a template, as the host's filter parser matches it: `{{ $user.password }}`. */
-const TEMPLATE = /^\s*\{\{([\s\S]*)\}\}\s*$/;
 
 /**
  * The fields of the current user that a filter's values read through `{{ $user.<path> }}`: the
@@ -126,7 +123,7 @@ export const isColumnPath = (ctx: Context, start: string, path: string[]) =>
  * fills in from the owner's row), or a query's (a chart's, the generic `query`) collection,
  * fields and filter. Main data source only: the collections are the host's own.
  */
-export function readsSecrets(ctx: Context): boolean {
+export function readsSecrets(ctx: Context, filters: unknown[]): boolean {
   const { resourceName, actionName, params } = ctx.action;
   const [source, association] = resourceName.split('.');
   // A chart's query names its collection; the generic `query` action queries its resource.
@@ -138,7 +135,6 @@ export function readsSecrets(ctx: Context): boolean {
     return true;
   }
   const base = association ? [association] : [];
-  const filters = sentFilters(ctx);
   const paths = query
     ? [...queryFields(values.measures), ...queryFields(values.dimensions), ...queryFields(values.orders)]
     : [...listed(params.appends), ...listed(params.fields), ...listed(params.sort)];

@@ -1,7 +1,7 @@
 import type { Context, Next } from '@nocobase/actions';
 import type Database from '@nocobase/database';
 import { refusals, throwKeywardError } from '../errors';
-import { sentFilters } from '../query-paths';
+import { sentFilters, TEMPLATE } from '../query-paths';
 import { badUserVariable } from './filter-operators';
 import { isColumnPath } from './secret-reads';
 
@@ -21,9 +21,6 @@ export async function guardUserVariables(ctx: Context, next: Next) {
   }
   await next();
 }
-
-/** A whole variable, as the host's variable step matches it. */
-const TEMPLATE = /^\s*\{\{[\s\S]*\}\}\s*$/;
 
 /**
  * No user's field holds a whole variable. A role's data scope may compare with the user's own
