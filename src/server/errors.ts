@@ -68,6 +68,8 @@ export const refusals = {
       ErrorCode.IN_QUERY,
       'API keys are accepted only in the Authorization or X-API-Key header, never in the URL.',
     ),
+  twoCredentials: () =>
+    new KeywardError(400, ErrorCode.BAD_INPUT, 'Send an API key in X-API-Key or in Authorization, with no other token beside it.'),
   managedByKey: () =>
     new KeywardError(403, ErrorCode.MANAGED_BY_KEY, 'A request made with an API key cannot read or manage API keys.'),
   roleNotFound: () => new KeywardError(400, ErrorCode.ROLE_NOT_FOUND, 'Role not found'),

@@ -41,6 +41,7 @@ import { guardKeyWrites } from './restrictions/key-write-guard';
 import { disableWorkflowsOnKeys, refusePathsToKeys } from './restrictions/no-paths-to-keys';
 import { restrictKeyRequests } from './restrictions/restrict-key-requests';
 import { guardUserVariables, refuseVariablesInUsers } from './restrictions/user-variables';
+import { refuseFlowRecordsOfKeys } from './restrictions/flow-context';
 import { moveWithinScope } from './restrictions/move-within-scope';
 import { pinKeyRole } from './restrictions/pin-key-role';
 import { routeKeyRequests } from './verification/route-key-requests';
@@ -200,6 +201,7 @@ export class PluginKeywardServer extends Plugin {
     });
     // Before the resourcer, the host's filter validation and its ACL, which answer bad ids with a 500.
     this.app.use(checkKeysQuery, { tag: 'keyward-query', after: 'dataWrapping', before: 'dataSource' });
+    this.app.use(refuseFlowRecordsOfKeys, { tag: 'keyward-flow-records', after: 'dataWrapping', before: 'dataSource' });
     this.app.dataSourceManager.use(routeKeyRequests(isImported), { tag: 'keyward-route', before: 'auth' });
     // On every data source, those added later included: each has its own role step and ACL.
     this.app.dataSourceManager.use(pinKeyRole, { tag: 'keyward-pin-role', after: 'setCurrentRole', before: 'acl' });

@@ -66,9 +66,11 @@ export function nestsDeeper(value: unknown, limit: number): boolean {
   return false;
 }
 
+/** A chart's query: its filter is in the body, and the host's variable step fills it in. */
+export const chartQuery = ({ action }: Pick<Context, 'action'>) => action.resourceName === 'charts' && action.actionName === 'queryData';
+
 /** The generic `query` action and a chart's: their body holds a filter, measures, dimensions, orders. */
-export const queries = ({ action }: Pick<Context, 'action'>) =>
-  action.actionName === 'query' || (action.resourceName === 'charts' && action.actionName === 'queryData');
+export const queries = (ctx: Pick<Context, 'action'>) => ctx.action.actionName === 'query' || chartQuery(ctx);
 
 /**
  * The filters the request itself sent: the query string's, a `filterByTk` object, those the host
@@ -85,8 +87,7 @@ export function sentFilters(ctx: Pick<Context, 'action'>): unknown[] {
     // filterKeys the host cannot read: refused after the ACL (unknown-names.ts).
   }
   const body = isObject(values) ? values : {};
-  const chart = ctx.action.resourceName === 'charts' && actionName === 'queryData';
-  return [filter, isObject(filterByTk) ? filterByTk : undefined, fromBody, chart ? body.filter : undefined, queries(ctx) ? body.having : undefined];
+  return [filter, isObject(filterByTk) ? filterByTk : undefined, fromBody, chartQuery(ctx) ? body.filter : undefined, queries(ctx) ? body.having : undefined];
 }
 
 /** A whole variable (`{{ $user.id }}`), its name captured, as the host's variable step matches it. */

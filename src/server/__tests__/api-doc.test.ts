@@ -239,7 +239,7 @@ describe('NocoBase API documentation plugin', () => {
     expect(destroyed.body).toEqual({ data: 1 });
   });
 
-  it("refuses a key sent from the page beside the session's X-Role (as an X-API-Key scheme would send it)", async () => {
+  it("refuses a key sent from the page beside the session's token (as an X-API-Key scheme would send it)", async () => {
     const withHeaderScheme = {
       ...doc,
       paths: { '/apiKeys:list': { get: { security: [{ header: [] }] } } },
@@ -251,8 +251,8 @@ describe('NocoBase API documentation plugin', () => {
       authorized: { header: key },
       session: otherRoleSession,
     });
-    expect(res.status).toBe(403);
-    expect(res.body.errors[0].code).toBe(ErrorCode.ROLE_SWITCH_REFUSED);
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0]).toEqual({ code: ErrorCode.BAD_INPUT, message: 'Send an API key in X-API-Key or in Authorization, with no other token beside it.' });
   });
 
   it("matches the installed docs page's code: bearer from the dialog, the page's session only without one", () => {

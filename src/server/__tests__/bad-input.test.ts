@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../constants';
 import { createApp, createKey, createUser, setUpTodos, withKey } from './helpers';
 
+const TIMEZONE_MESSAGE = 'The X-Timezone header is not a UTC offset the server reads, such as +08:00.';
+
 /** Input the host answers with a 500 or a line of text gets a status and a code on our requests. */
 describe('bad input on requests of ours', () => {
   let app: MockServer;
@@ -308,7 +310,9 @@ describe('bad input on requests of ours', () => {
     for (const body of [{ measures: 'x' }, { dimensions: [1] }, { orders: { field: ['title'] } }]) {
       const res = await withKey(app, key).post('/api/todos:query').send(body);
       badInput(res);
-      expect(res.body.errors[0].message, JSON.stringify(body)).toBe('measures, dimensions and orders take lists of fields.');
+      expect(res.body.errors[0].message, JSON.stringify(body)).toBe(
+        'measures, dimensions and orders take lists of fields; an aggregation is sum, count, avg, min or max; alias, format and order are text.',
+      );
     }
   });
 
@@ -515,7 +519,7 @@ describe('bad input on requests of ours', () => {
       [
         'a time zone the host cannot use',
         withKey(app, rootKey).get(`/api/todos:list?filter=${encodeURIComponent(JSON.stringify({ createdAt: { $dateOn: '2024-01-01' } }))}`).set('X-Timezone', 'Mars/Olympus'),
-        'A date in the filter is not one the server reads.',
+        TIMEZONE_MESSAGE,
       ],
       [
         'firstOrCreate with an object for a value of filterKeys',
@@ -525,7 +529,7 @@ describe('bad input on requests of ours', () => {
       [
         'query with an aggregation it does not know',
         withKey(app, rootKey).post('/api/todos:query').send({ measures: [{ field: ['title'], aggregation: 'median', alias: 'n' }] }),
-        'query takes the aggregations sum, count, avg, min and max.',
+        'measures, dimensions and orders take lists of fields; an aggregation is sum, count, avg, min or max; alias, format and order are text.',
       ],
       ...[{ n: { $dateOn: 'x' } }].map((having): [string, Promise<{ status: number; body: any }>, string] => [
         `query with having ${JSON.stringify(having)}`,
@@ -583,6 +587,28 @@ describe('bad input on requests of ours', () => {
     expect((await withKey(app, inKey).get(`/api/todos:list?filter=${encodeURIComponent('{"title":"a"}')}`)).status).toBe(500);
   });
 
+  it('an X-Timezone the host cannot use, with a key or on our resources', async () => {
+    // A role's scope with a relative date, which the host fills in the request's time zone.
+    await app.db.getRepository('roles').create({
+      values: {
+        name: 'today-scope',
+        resources: [{ name: 'todos', usingActionsConfig: true, actions: [{ name: 'view', scope: { name: 'today', resourceName: 'todos', scope: { createdAt: { $dateOn: { type: 'today' } } } } }] }],
+      },
+    });
+    const owner = await app.db.getRepository('users').findOne({ filter: { username: 'todos' } });
+    await app.db.getRepository<any>('users.roles', owner.id).add({ tk: 'today-scope' });
+    const { key: scopedKey } = await createKey(app, owner, { role: { name: 'today-scope' } });
+    for (const timezone of ['abc', '+8', 'Mars/Olympus', '-5', '+99:99', 'Asia/Shanghai']) {
+      const res = await withKey(app, scopedKey, { 'X-Timezone': timezone }).get('/api/todos:list');
+      badInput(res);
+      expect(res.body.errors[0].message, timezone).toBe(TIMEZONE_MESSAGE);
+      badInput(await session.get('/api/apiKeys:list').set('X-Timezone', timezone));
+    }
+    for (const timezone of ['+08:00', '-05:30', '+00:00']) {
+      expect((await withKey(app, scopedKey, { 'X-Timezone': timezone }).get('/api/todos:list')).status, timezone).toBe(200);
+    }
+  });
+
   it('dates are read as the host reads them: a filter as a list, lodash paths, fields without a time zone, long values', async () => {
     app.db.collection({ name: 'events', asStrategyResource: true, fields: [{ name: 'day', type: 'dateOnly' }, { name: 'meta', type: 'json' }] });
     await app.db.sync();
@@ -593,7 +619,6 @@ describe('bad input on requests of ours', () => {
     const message = 'A date in the filter is not one the server reads.';
     for (const [what, request] of [
       ['a filter sent as a list', list('todos', [{ createdAt: { $dateOn: 5 } }])],
-      ['a list, with a time zone the host cannot use', list('todos', [{ createdAt: { $dateOn: { type: 'today' } } }], 'Mars/Olympus')],
       ['an operator named through lodash escapes', list('events', { 'meta.x["$d\\ateOn"]': 5 })],
       ['a value the host reads at another path than the dots say', list('events', { 'meta.["x[0]"]': { $dateOn: '2024' }, 'meta.x': 'abc' })],
       ['a value longer than any date', list('todos', { createdAt: { $dateOn: `2024-01-01T00:00:00.${'0'.repeat(300)}Z` } })],

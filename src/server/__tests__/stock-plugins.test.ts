@@ -1,9 +1,10 @@
 import { createMockServer, type MockServer } from '@nocobase/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PACKAGE_NAME } from '../../constants';
+import { ErrorCode, PACKAGE_NAME } from '../../constants';
 import { createKey, createUser, SNIPPET, withKey } from './helpers';
 import PluginKeywardServer from '../plugin';
 import { decisionFor } from '../restrictions/signed-in-actions';
+import { READ_ACTIONS } from '../restrictions/read-actions';
 
 /**
  * Every plugin a stock NocoBase 2.2.15 enables (the preset's built-in list; the built-in API keys
@@ -79,6 +80,36 @@ describe('with the plugins a stock NocoBase enables', () => {
       expect(res.status).toBe(200);
       expect(JSON.stringify(res.body)).not.toContain("root's plan");
       expect((await withKey(app, key).get('/api/aiWorkflowTasks:list')).status).toBe(200);
+    });
+
+    it('starts and steers no AI conversation, whose actions fail on unchecked input', async () => {
+      for (const [url, body] of [
+        ['/api/aiConversations:create', {}],
+        ['/api/aiConversations:update?filterByTk=x', { title: 'x' }],
+        ['/api/aiConversations:updateToolArgs', {}],
+        ['/api/aiConversations:sendMessages', {}],
+        ['/api/aiFiles:create', {}],
+      ] as const) {
+        const res = await withKey(app, key).post(url).send(body);
+        expect(res.status, url).toBe(403);
+        expect(res.body.errors[0].code, url).toBe(ErrorCode.ACCOUNT_ACTION_REFUSED);
+      }
+    });
+
+    it('reads the interface metadata the signed-in action table allows, with a read-only key too', async () => {
+      const owner = await app.db.getRepository('users').findOne({ filter: { username: 'minimal-owner' } });
+      const { key: readOnly } = await createKey(app, owner, { role: { name: 'minimal' }, readOnly: true }, 'minimal');
+      const reads = Object.keys(READ_ACTIONS).filter((name) => name.includes(':') && decisionFor(...(name.split(':') as [string, string]))?.key);
+      expect(reads).toEqual(expect.arrayContaining(['desktopRoutes:listAccessible', 'uiSchemas:getJsonSchema', 'flowModels:findOne', 'flowSurfaces:context']));
+      for (const name of reads) {
+        for (const agent of [withKey(app, key), withKey(app, readOnly)]) {
+          const res = await agent.get(`/api/${name}`);
+          expect([ErrorCode.READ_ONLY, ErrorCode.CONFIGURATION_REFUSED, ErrorCode.ACCOUNT_ACTION_REFUSED], `${name}: ${JSON.stringify(res.body)}`).not.toContain(
+            res.body?.errors?.[0]?.code,
+          );
+        }
+      }
+      expect((await withKey(app, readOnly).get('/api/desktopRoutes:listAccessible')).status).toBe(200);
     });
   });
 });

@@ -3,7 +3,7 @@ import { createContextVariablesScope } from '@nocobase/server';
 import { parseDate, parseFilter } from '@nocobase/utils';
 import { createRequire } from 'module';
 import { refusals, throwKeywardError } from '../errors';
-import { BODY_FILTERS, sentFilter, type Params } from '../query-paths';
+import { BODY_FILTERS, chartQuery, sentFilter, type Params } from '../query-paths';
 import { rowOf } from '../table-row';
 
 /**
@@ -101,15 +101,15 @@ const fromDatabase = (error: unknown) => /^Sequelize/.test(String((error as { na
 
 /**
  * The filter the host will parse for this request, from what the request sent: the query
- * string's through the host's own variable step, as the host will fill it in (dates get the
- * request's time zone, `{{$user.…}}` its value); or the body's, as it is. The role's scope,
- * which the ACL adds, is the server's: it is in neither.
+ * string's or a chart's through the host's own variable step, as the host will fill it in
+ * (dates get the request's time zone, `{{$user.…}}` its value); or the body's, as it is. The
+ * role's scope, which the ACL adds, is the server's: it is in none.
  */
 async function requestFilter(ctx: Context, fromBody: ((params: Params) => unknown) | undefined, scope: Scope): Promise<unknown> {
   if (fromBody) {
     return fromBody(ctx.action.params);
   }
-  const filter = sentFilter(ctx);
+  const filter = chartQuery(ctx) ? ctx.action.params.values?.filter : sentFilter(ctx);
   return filter !== null && typeof filter === 'object' && mayNameDate(filter) ? parseFilter(filter, scope) : undefined;
 }
 
@@ -135,7 +135,7 @@ export function checkFilterDates(isOurs: (ctx: Context) => boolean) {
     // The variable step is the host's (exported by NocoBase 2.x): without it, nothing to mirror.
     const hostStep = typeof createContextVariablesScope === 'function';
     // The action's filter holds the request's, when it sent one (and the role's scope).
-    const filtered = fromBody !== undefined || ctx.action?.params.filter != null;
+    const filtered = fromBody !== undefined || ctx.action?.params.filter != null || (ctx.action !== undefined && chartQuery(ctx));
     if (hostStep && filtered && db?.operators && isOurs(ctx)) {
       let readable: boolean;
       try {

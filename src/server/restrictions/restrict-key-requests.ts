@@ -10,6 +10,7 @@ import { isReadAction } from './read-actions';
 import { keyMayCall } from './signed-in-actions';
 import { CONFIGURATION_READS } from './configuration';
 import { badFilterOperator, badFilterVariable, type FilterDatabase } from './filter-operators';
+import { sendsFlowContext } from './flow-context';
 import { chartCollection, collectionWorkedOn, rootKeyStaysOnData } from './root-keys';
 import { isFieldPath, namesFieldsPlainly, readsSecrets } from './secret-reads';
 
@@ -153,13 +154,29 @@ function refuseNestedWrites(ctx: Context, isConfiguration: (path: string) => boo
   }
 }
 
-/** A query's or chart's measures, dimensions and orders are lists of objects (the host's ACL fails on others). */
-function listsQueryFields(ctx: Context): boolean {
+/** The aggregate functions the host's query builder takes; it throws on any other (a 500). */
+const AGGREGATIONS = ['sum', 'count', 'avg', 'min', 'max'];
+
+const isText = (value: unknown) => value === undefined || value === null || typeof value === 'string';
+
+const QUERY_FIELDS_MESSAGE = 'measures, dimensions and orders take lists of fields; an aggregation is sum, count, avg, min or max; alias, format and order are text.';
+
+/** What each item of a query's or chart's lists must be for the host's query builder, which fails on anything else with a 500. */
+const QUERY_ITEMS: Readonly<Record<string, (item: Record<string, unknown>) => boolean>> = {
+  measures: ({ aggregation, alias }) => (isText(aggregation) && (!aggregation || AGGREGATIONS.includes(aggregation as string))) && isText(alias),
+  dimensions: ({ alias, format }) => isText(alias) && isText(format),
+  orders: ({ alias, order }) => isText(alias) && isText(order),
+};
+
+/** A query's or chart's measures, dimensions and orders are lists of objects the host's query builder reads. */
+function shapesQueryFields(ctx: Context): boolean {
   const { values } = ctx.action.params;
   return (
     !queries(ctx) ||
     !isObject(values) ||
-    ['measures', 'dimensions', 'orders'].every((name) => values[name] === undefined || (Array.isArray(values[name]) && values[name].every(isObject)))
+    Object.entries(QUERY_ITEMS).every(
+      ([name, shaped]) => values[name] === undefined || (Array.isArray(values[name]) && values[name].every((item: unknown) => isObject(item) && shaped(item))),
+    )
   );
 }
 
@@ -173,6 +190,7 @@ function filterDatabase(ctx: Context): FilterDatabase {
  * Runs on every data source right after auth, for requests made with a key only. A key works
  * on data within its role:
  * - a read-only key calls only the actions of the read table;
+ * - it never names records for the flow engine to load (see flow-context.ts);
  * - an action the host allows to any signed-in user is called only if the signed-in action
  *   table says a key may (deny by default);
  * - an action of the host's configuration permissions is refused, whatever the role (raw SQL,
@@ -194,16 +212,23 @@ export function restrictKeyRequests(isConfiguration: (path: string) => boolean) 
     if (ctx.state.apiKey.readOnly && !isReadAction(resourceName, actionName)) {
       throwKeywardError(ctx, refusals.readOnly());
     }
+    const ownAction = definesItself(ctx, resourceName, actionName);
+    if (sendsFlowContext(ctx.action.params.values, ownAction)) {
+      throwKeywardError(ctx, refusals.accountActionRefused());
+    }
     const filters = sentFilters(ctx);
     const refusal = badFilterOperator(filters, filterDatabase(ctx), -1) ?? badFilterVariable(filters, (path) => isFieldPath(ctx, 'users', path));
     if (refusal) {
       throwKeywardError(ctx, refusal);
     }
+    if (!shapesQueryFields(ctx)) {
+      throwKeywardError(ctx, refusals.badInput(QUERY_FIELDS_MESSAGE));
+    }
     const main = !ctx.dataSource || ctx.dataSource.name === 'main';
     const acl = ctx.dataSource?.acl ?? ctx.app.acl;
     const signedIn = allowedToAnySignedInUser(acl.allowManager as unknown as HostAllowances, resourceName, actionName);
     if (signedIn) {
-      if (!keyMayCall(resourceName, actionName, definesItself(ctx, resourceName, actionName))) {
+      if (!keyMayCall(resourceName, actionName, ownAction)) {
         throwKeywardError(ctx, refusals.accountActionRefused());
       }
     } else if (main && isConfiguration(`${resourceName}:${actionName}`) && !isConfigurationRead(resourceName, actionName)) {
@@ -212,9 +237,6 @@ export function restrictKeyRequests(isConfiguration: (path: string) => boolean) 
     if (main) {
       if (!namesFieldsPlainly(ctx)) {
         throwKeywardError(ctx, refusals.badInput('appends, fields, sort and except take field names.'));
-      }
-      if (!listsQueryFields(ctx)) {
-        throwKeywardError(ctx, refusals.badInput('measures, dimensions and orders take lists of fields.'));
       }
       if (readsSecrets(ctx, filters)) {
         throwKeywardError(ctx, refusals.accountActionRefused());
