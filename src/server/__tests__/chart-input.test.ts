@@ -7,6 +7,7 @@ import { createApp, createKey, setUpTodos, withKey } from './helpers';
 describe('bad input in a chart’s query', () => {
   let app: MockServer;
   let key: string;
+  let rootKey: string;
 
   const chart = (values: Record<string, unknown>, headers: Record<string, string> = {}) =>
     withKey(app, key, headers)
@@ -22,6 +23,8 @@ describe('bad input in a chart’s query', () => {
     app = await createApp({ extraPlugins: ['flow-engine', 'data-visualization'] });
     const { user } = await setUpTodos(app);
     ({ key } = await createKey(app, user));
+    const root = await app.db.getRepository('users').findOne({ filterByTk: 1 });
+    ({ key: rootKey } = await createKey(app, root, { role: { name: 'root' } }, 'root'));
   });
 
   afterAll(async () => {
@@ -50,11 +53,31 @@ describe('bad input in a chart’s query', () => {
       { dimensions: [{ field: 'title', alias: {} }] },
       { dimensions: [{ field: 'createdAt', format: {} }] },
       { orders: [{ field: 'title', order: 1 }] },
+      { measures: [{ field: { a: 1 }, aggregation: 'count' }] },
+      { measures: [{ aggregation: 'count' }] },
+      { dimensions: [{ field: [] }] },
+      { dimensions: [{ field: ['title', 3] }] },
+      { orders: [{ field: '' }] },
     ]) {
       badInput(await chart(values), message, JSON.stringify(values));
     }
+    for (const mode of ['sql', 'builder', undefined]) {
+      badInput(await chart({ mode, dimensions: undefined, sql: 'select 1' }), 'A chart query needs at least one measure or dimension.', `mode ${mode}`);
+    }
     // The generic aggregate action takes the same lists.
     badInput(await withKey(app, key).post('/api/todos:query').send({ measures: [{ field: ['title'], aggregation: 'median', alias: 'n' }] }), message, 'query');
+    // A root key's role lists no fields: the builder looks up what it is given.
+    for (const dimensions of [[{ field: 'nope.x' }], [{ field: ['title', 'x'] }]]) {
+      badInput(
+        await withKey(app, rootKey).post('/api/charts:queryData').send({ collection: 'todos', mode: 'builder', variableResolution: 'legacy-schema', dimensions }),
+        message,
+        JSON.stringify(dimensions),
+      );
+    }
+    const through = await withKey(app, rootKey)
+      .post('/api/charts:queryData')
+      .send({ collection: 'todos', mode: 'builder', variableResolution: 'legacy-schema', dimensions: [{ field: ['createdBy', 'nickname'] }] });
+    expect(through.status, JSON.stringify(through.body)).toBe(200);
     const res = await chart({ measures: [{ field: 'title', aggregation: 'count', alias: 'n' }], orders: [{ field: 'title', order: 'desc' }] });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
   });

@@ -110,6 +110,13 @@ describe('with the plugins a stock NocoBase enables', () => {
         }
       }
       expect((await withKey(app, readOnly).get('/api/desktopRoutes:listAccessible')).status).toBe(200);
+      // A value the host fails on where it finds its row: the request's own, so a 400.
+      const objectUid = await withKey(app, readOnly).get('/api/flowModels:findOne?uid[a]=1');
+      expect(objectUid.status, JSON.stringify(objectUid.body)).toBe(400);
+      expect(objectUid.body.errors[0]).toEqual({ code: ErrorCode.BAD_INPUT, message: 'A value in the filter does not fit its operator.' });
+      const iframe = await withKey(app, key).get('/api/iframeHtml:getHtml?filterByTk=1');
+      expect(iframe.status).toBe(403);
+      expect(iframe.body.errors[0].code).toBe(ErrorCode.ACCOUNT_ACTION_REFUSED);
     });
   });
 });

@@ -7,6 +7,7 @@ import { KeywardError, refusals, renderKeywardError, throwKeywardError } from '.
 import { isObject } from '../is-object';
 import { definesItself } from '../resource-actions';
 import { FILTER_NAMES_LIMIT, items, nestsDeeper, sentQuery } from '../query-paths';
+import { missingSource } from './association-source';
 import { badActionParams, badQueryNames } from './unknown-names';
 import { presentedKey, type ImportedTokenCheck } from '../verification/key-transport';
 
@@ -244,7 +245,8 @@ export function requireKnownNames(isImported: ImportedTokenCheck) {
           throwKeywardError(ctx, refusals.unknownResource());
         }
       }
-      const refusal = (generic ? badActionParams(ctx) : undefined) ?? badQueryNames(ctx) ?? noFieldsLeft(ctx);
+      const refusal =
+        (generic ? (badActionParams(ctx) ?? (await missingSource(ctx))) : undefined) ?? badQueryNames(ctx) ?? noFieldsLeft(ctx);
       if (refusal) {
         throwKeywardError(ctx, refusal);
       }
@@ -283,9 +285,9 @@ function sent(ctx: Context, value: string): boolean {
 }
 
 /**
- * Every value in the request's own filter, `filterByTk` and body, at any depth: where the host
- * finds filters (the query string's; the body's for `query`; the values of filterKeys for
- * `firstOrCreate`).
+ * Every value in the request's own query string and body, at any depth: its filters among them
+ * (the query string's; the body's for `query`; the values of filterKeys for `firstOrCreate`),
+ * and the parameters a plugin's action finds its rows by (`flowModels:findOne?uid=`).
  */
 function sentValues(ctx: Context): unknown[] {
   const values: unknown[] = [];
@@ -297,8 +299,7 @@ function sentValues(ctx: Context): unknown[] {
       Object.values(node).forEach(collect);
     }
   };
-  const { filter, filterByTk } = sentQuery(ctx);
-  for (const sent of [filter, filterByTk, bodyOf(ctx)]) {
+  for (const sent of [sentQuery(ctx), bodyOf(ctx)]) {
     if (sent !== undefined) {
       collect(sent);
     }
@@ -377,6 +378,12 @@ const INPUT_ERRORS: readonly InputError[] = [
     matches: (error) => driverError(error)?.code === 'SQLITE_ERROR' && /unrecognized token/.test(messageOf(error)),
     sentBy: (_, ctx) => sentValues(ctx).some((value) => typeof value === 'string' && value.includes('\u0000')),
     message: 'Text in the request holds a NUL character, which the database does not take.',
+  },
+  // A belongs-to or has-one association's value sent as a list.
+  {
+    matches: (error) => /^The value of '[^']*' cannot be in array format$/.test(messageOf(error)),
+    sentBy: (_, ctx) => isObject(bodyOf(ctx)) || Array.isArray(bodyOf(ctx)),
+    message: VALUE_TYPE_MESSAGE,
   },
   // A bulk update (an array of records) with a record that lacks its primary key.
   {

@@ -17,9 +17,11 @@ function modelOf(ctx: Context, name: string): ModelLike | undefined {
 
 const hasOwn = (object: object, name: string) => Object.prototype.hasOwnProperty.call(object, name);
 
+const isRecordKey = (value: unknown) => (typeof value === 'string' && value !== '') || (typeof value === 'number' && Number.isFinite(value));
+
 /**
  * How a parameter's paths are read by the host: `fields` skips what it does not know past the
- * first name; `sort` walks associations to a column; a filter (and `filterKeys`) walks them to a
+ * first name; `sort` takes a column (paths are refused before, see badQueryNames); a filter (and `filterKeys`) walks associations to a
  * column, after which only the keys of a JSON column of the collection itself may follow; an
  * export's columns walk associations to a column or end at one.
  */
@@ -141,6 +143,12 @@ export function badQueryNames(ctx: Context, filterKeys: string[] = []): KeywardE
     return undefined;
   }
   const { params } = ctx.action;
+  // The host sorts by a column of the collection itself (through an association it fails), and
+  // its `except` fails on an association or a path.
+  const notOwn = [...items(params.sort), ...items(params.except)].find((item) => item.includes('.') || hasOwn(model.associations, item));
+  if (notOwn !== undefined) {
+    return refusals.badInput('sort and except take the collection’s own fields: {{name}} is none.', { name: notOwn.slice(0, 100) });
+  }
   const lists: [Reading, string[]][] = [
     ['fields', items(params.fields)],
     ['sort', items(params.sort)],
@@ -190,6 +198,10 @@ export function badActionParams(ctx: Context): KeywardError | undefined {
   if (actionName === 'downloadXlsxTemplate') {
     const columns = params.values?.columns;
     return Array.isArray(columns) && columns.every(isObject) ? undefined : columnsShape(actionName);
+  }
+  // The host reads the record to link or unlink from `tk`, and fails on anything but one id.
+  if (actionName === 'toggle' && resourceName.includes('.') && !isRecordKey(params.values?.tk)) {
+    return refusals.badInput('toggle takes the record to link or unlink as tk: one id.');
   }
   if (actionName === 'move' && !resourceName.includes('.')) {
     const collections = ctx.dataSource?.collectionManager ?? ctx.db;

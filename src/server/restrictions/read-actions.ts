@@ -47,7 +47,6 @@ export const READ_ACTIONS: Readonly<Record<string, string>> = {
   'flowSurfaces:listTemplates': 'interface metadata (one of the host’s read actions of flow surfaces)',
   'flowSurfaces:getTemplate': 'interface metadata (one of the host’s read actions of flow surfaces)',
   'flowSurfaces:getEventFlowMeta': 'interface metadata (one of the host’s read actions of flow surfaces)',
-  'iframeHtml:getHtml': 'interface content',
   'userWorkflowTasks:listMine': 'lists the owner’s workflow tasks',
   'userWorkflowTaskStats:listMine': 'counts the owner’s workflow tasks',
   'workflowManualTasks:listMine': 'lists the tasks assigned to the owner',

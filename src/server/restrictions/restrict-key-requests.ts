@@ -2,7 +2,7 @@ import type { Context, Next } from '@nocobase/actions';
 import { COLLECTION, USAGE_COLLECTION } from '../../constants';
 import { type KeywardError, refusals, throwKeywardError } from '../errors';
 import { isObject } from '../is-object';
-import { queries, sentFilters } from '../query-paths';
+import { chartQuery, queries, sentFilters } from '../query-paths';
 import { isRecordId } from '../record-id';
 import { definesItself } from '../resource-actions';
 import { isAccountCollection } from './account-collections';
@@ -136,7 +136,11 @@ const isConfigurationRead = (resourceName: string, actionName: string) =>
  * any signed-in user may call. A key may name only paths that stay on data collections.
  */
 function refuseNestedWrites(ctx: Context, isConfiguration: (path: string) => boolean) {
-  const paths = [ctx.action.params.updateAssociationValues ?? []].flat();
+  const paths: unknown = ctx.action.params.updateAssociationValues ?? [];
+  // The host filters it as a list (a 500 on text).
+  if (!Array.isArray(paths) || !paths.every((path) => typeof path === 'string')) {
+    throwKeywardError(ctx, refusals.badInput('updateAssociationValues takes a list of association paths.'));
+  }
   const [source, association] = ctx.action.resourceName.split('.');
   const start = association ? ctx.db?.getCollection(source)?.getField(association)?.target : source;
   for (const path of paths) {
@@ -159,25 +163,55 @@ const AGGREGATIONS = ['sum', 'count', 'avg', 'min', 'max'];
 
 const isText = (value: unknown) => value === undefined || value === null || typeof value === 'string';
 
+const NO_QUERY_FIELDS_MESSAGE = 'A chart query needs at least one measure or dimension.';
+
 const QUERY_FIELDS_MESSAGE = 'measures, dimensions and orders take lists of fields; an aggregation is sum, count, avg, min or max; alias, format and order are text.';
+
+/** A field's names as the query builder reads them: a field, or an association and a field of its target. */
+const fieldPath = (field: unknown): unknown[] => (Array.isArray(field) ? field : typeof field === 'string' ? field.split('.').filter(Boolean) : []);
+
+const isFieldName = (field: unknown) => {
+  const path = fieldPath(field);
+  return path.length > 0 && path.length <= 2 && path.every((name) => typeof name === 'string' && name !== '');
+};
 
 /** What each item of a query's or chart's lists must be for the host's query builder, which fails on anything else with a 500. */
 const QUERY_ITEMS: Readonly<Record<string, (item: Record<string, unknown>) => boolean>> = {
-  measures: ({ aggregation, alias }) => (isText(aggregation) && (!aggregation || AGGREGATIONS.includes(aggregation as string))) && isText(alias),
-  dimensions: ({ alias, format }) => isText(alias) && isText(format),
-  orders: ({ alias, order }) => isText(alias) && isText(order),
+  measures: ({ field, aggregation, alias }) =>
+    isFieldName(field) && isText(aggregation) && (!aggregation || AGGREGATIONS.includes(aggregation as string)) && isText(alias),
+  dimensions: ({ field, alias, format }) => isFieldName(field) && isText(alias) && isText(format),
+  orders: ({ field, alias, order }) => isFieldName(field) && isText(alias) && isText(order),
 };
 
-/** A query's or chart's measures, dimensions and orders are lists of objects the host's query builder reads. */
-function shapesQueryFields(ctx: Context): boolean {
+/** The collection a query's or chart's fields are read in, when it is known here. */
+function queriedCollection(ctx: Context): { getField(name: string): { target?: unknown } | undefined } | undefined {
+  const { resourceName, actionName } = ctx.action;
+  if (chartQuery(ctx)) {
+    const name = chartCollection(ctx);
+    return name ? (ctx.db.getCollection(name) as ReturnType<typeof queriedCollection>) : undefined;
+  }
+  const collections = ctx.dataSource?.collectionManager ?? ctx.db;
+  return actionName === 'query' && !resourceName.includes('.') ? collections.getCollection(resourceName) : undefined;
+}
+
+/** A query's or chart's measures, dimensions and orders as the host's query builder reads them; the message of what is not. */
+function badQueryFields(ctx: Context): string | undefined {
   const { values } = ctx.action.params;
-  return (
-    !queries(ctx) ||
-    !isObject(values) ||
-    Object.entries(QUERY_ITEMS).every(
-      ([name, shaped]) => values[name] === undefined || (Array.isArray(values[name]) && values[name].every((item: unknown) => isObject(item) && shaped(item))),
-    )
+  if (!queries(ctx) || !isObject(values)) {
+    return undefined;
+  }
+  const listed = (name: string) => Array.isArray(values[name]) && values[name].length > 0;
+  const shaped = Object.entries(QUERY_ITEMS).every(
+    ([name, itemShaped]) => values[name] === undefined || (Array.isArray(values[name]) && values[name].every((item: unknown) => isObject(item) && itemShaped(item))),
   );
+  // The builder looks the first of two names up as an association of the collection (a 500 if none).
+  const collection = queriedCollection(ctx);
+  const items = Object.keys(QUERY_ITEMS).flatMap((name) => (shaped ? (values[name] ?? []) : [])) as Record<string, unknown>[];
+  if (!shaped || items.some(({ field }) => fieldPath(field).length > 1 && collection && !collection.getField(fieldPath(field)[0] as string)?.target)) {
+    return QUERY_FIELDS_MESSAGE;
+  }
+  // The generic action answers this with a 400 of its own; a chart selects no column, a 500.
+  return chartQuery(ctx) && !listed('measures') && !listed('dimensions') ? NO_QUERY_FIELDS_MESSAGE : undefined;
 }
 
 /** The request's database as far as its filters go; another data source's may have none. */
@@ -221,8 +255,9 @@ export function restrictKeyRequests(isConfiguration: (path: string) => boolean) 
     if (refusal) {
       throwKeywardError(ctx, refusal);
     }
-    if (!shapesQueryFields(ctx)) {
-      throwKeywardError(ctx, refusals.badInput(QUERY_FIELDS_MESSAGE));
+    const queryFields = badQueryFields(ctx);
+    if (queryFields) {
+      throwKeywardError(ctx, refusals.badInput(queryFields));
     }
     const main = !ctx.dataSource || ctx.dataSource.name === 'main';
     const acl = ctx.dataSource?.acl ?? ctx.app.acl;

@@ -88,7 +88,7 @@ export const SIGNED_IN_ACTIONS: Readonly<Record<string, { key: boolean; reason: 
   'flowSurfaces:listTemplates': { key: true, reason: 'interface metadata' },
   'flowSurfaces:getTemplate': { key: true, reason: 'interface metadata' },
   'flowSurfaces:getEventFlowMeta': { key: true, reason: 'interface metadata' },
-  'iframeHtml:getHtml': { key: true, reason: 'interface content' },
+  'iframeHtml:getHtml': { key: false, reason: "an iframe block's HTML, which no script needs; the host fails on an unknown id (a 500)" },
   'blockTemplates:list': { key: true, reason: 'interface metadata' },
   'blockTemplates:get': { key: true, reason: 'interface metadata' },
   'flowModelTemplates:list': { key: true, reason: 'interface metadata' },
