@@ -21,9 +21,10 @@ const isRecordKey = (value: unknown) => (typeof value === 'string' && value !== 
 
 /**
  * How a parameter's paths are read by the host: `fields` skips what it does not know past the
- * first name; `sort` takes a column (paths are refused before, see badQueryNames); a filter (and `filterKeys`) walks associations to a
- * column, after which only the keys of a JSON column of the collection itself may follow; an
- * export's columns walk associations to a column or end at one.
+ * first name; `sort` takes a column of the collection (a path is refused before, see
+ * badQueryNames); a filter (and `filterKeys`) walks associations to a column, after which only
+ * the keys of a JSON column of the collection itself may follow; an export's columns walk
+ * associations to a column or end at one.
  */
 type Reading = 'fields' | 'sort' | 'filter' | 'columns';
 
