@@ -43,6 +43,7 @@ import { restrictKeyRequests } from './restrictions/restrict-key-requests';
 import { guardUserVariables, refuseVariablesInUsers } from './restrictions/user-variables';
 import { refuseFlowRecordsOfKeys } from './restrictions/flow-context';
 import { moveWithinScope } from './restrictions/move-within-scope';
+import { bulkUpdateWithinScope } from './restrictions/bulk-update-scope';
 import { pinKeyRole } from './restrictions/pin-key-role';
 import { routeKeyRequests } from './verification/route-key-requests';
 import { FailureFlood, maxFailuresFromEnv } from './verification/failure-flood';
@@ -237,6 +238,7 @@ export class PluginKeywardServer extends Plugin {
     this.app.dataSourceManager.use(checkImportInput((ctx) => isOurs(ctx, isImported)), { tag: 'keyward-import-input', after: 'acl' });
     this.app.dataSourceManager.use(answerBusyActions((ctx) => isOurs(ctx, isImported)), { tag: 'keyward-busy-actions', after: 'acl' });
     this.app.dataSourceManager.use(moveWithinScope, { tag: 'keyward-move-scope', after: ['acl', 'keyward-known-names'] });
+    this.app.dataSourceManager.use(bulkUpdateWithinScope, { tag: 'keyward-bulk-update-scope', after: ['acl', 'keyward-known-names'] });
     guardKeyWrites(this.db, isConfiguration);
 
     const changes = await watchKeyChanges(this, this.store);

@@ -6,3 +6,7 @@
 export function isRecordId(value: unknown): boolean {
   return /^[1-9]\d{0,15}$/.test(String(value)) && Number.isSafeInteger(Number(value));
 }
+
+/** One value of a record's key as the host's repositories take it: text or a finite number. */
+export const isRecordKey = (value: unknown): boolean =>
+  (typeof value === 'string' && value !== '') || (typeof value === 'number' && Number.isFinite(value));

@@ -15,7 +15,8 @@ describe('bad input through associations', () => {
   const links = () => app.db.getRepository<any>('posts.tags', 1).count();
 
   beforeAll(async () => {
-    app = await createApp();
+    // data-source-main answers a field's validation rules with a 400, as in a stock app.
+    app = await createApp({ extraPlugins: ['data-source-main', 'action-export'] });
     app.db.collection({ name: 'tags', asStrategyResource: true, fields: [{ name: 'label', type: 'string' }] });
     app.db.collection({
       name: 'posts',
@@ -25,12 +26,16 @@ describe('bad input through associations', () => {
         { name: 'title', type: 'string' },
         { name: 'owner', type: 'belongsTo', target: 'users' },
         { name: 'tags', type: 'belongsToMany', target: 'tags' },
+        { name: 'lead', type: 'belongsTo', target: 'tags' },
+        { name: 'codes', type: 'array' },
+        { name: 'grp', type: 'integer', validation: { type: 'number', rules: [{ key: 'max', name: 'max', args: { limit: 100 } }] } },
+        { name: 'rank', type: 'sort', scopeKey: 'grp' },
       ],
     });
     await app.db.sync();
     await app.db.getRepository('tags').create({ values: [{ label: 'a' }, { label: 'b' }] });
     await app.db.getRepository('posts').create({ values: { title: 'first', tags: [1] } });
-    const actions = ['view', 'create', 'update', 'destroy'].map((name) => ({ name }));
+    const actions = ['view', 'create', 'update', 'destroy', 'export'].map((name) => ({ name }));
     await app.db.getRepository('roles').create({
       values: {
         name: 'writers',
@@ -94,6 +99,112 @@ describe('bad input through associations', () => {
     expect(await app.db.getRepository('tags').count()).toBe(2);
     expect((await withKey(app, key).post('/api/posts/1/tags:add').send([2])).status).toBe(200);
     expect(await links()).toBe(2);
+  });
+
+  it('add, set and remove without the ids of the records to link', async () => {
+    const before = await links();
+    for (const [path, body] of [
+      ['/api/posts/1/tags:set', {}],
+      ['/api/posts/1/tags:set', { tk: {} }],
+      ['/api/posts/1/tags:add', { x: 1 }],
+      ['/api/posts/1/tags:remove', [{}]],
+      ['/api/posts/1/owner:set', {}],
+      ['/api/posts/1/owner:set', { tk: [1] }],
+    ] as const) {
+      const action = path.split(':')[1];
+      badInput(
+        await withKey(app, key).post(path).send(body as object),
+        `${action} takes the ids of the records to link or unlink: one, a list, or null to unlink a single relation.`,
+        `${path} ${JSON.stringify(body)}`,
+      );
+    }
+    expect(await links()).toBe(before);
+    const post = await app.db.getRepository('posts').findOne({ filterByTk: 1 });
+    expect(post.get('ownerId')).toBeNull();
+    expect((await withKey(app, key).post('/api/posts/1/owner:set').send({ tk: 1 })).status).toBe(200);
+    expect((await withKey(app, key).post('/api/posts/1/owner:set').send({ tk: null })).status).toBe(200);
+  });
+
+  it('reads a relation to one with get only', async () => {
+    for (const [path, action] of [
+      ['/api/posts/1/lead:list', 'list'],
+      ['/api/posts/1/lead:export', 'export'],
+    ]) {
+      badInput(await withKey(app, key).post(path).send({ columns: [{ dataIndex: ['label'] }] }), `A relation to one record is read with get, not ${action}.`, path);
+    }
+    expect((await withKey(app, key).get('/api/posts/1/lead:get')).status).toBe(200);
+  });
+
+  it('values the host fails on before writing: a list field that is no list, a missing item of a relation’s list', async () => {
+    for (const body of [{ codes: 'a' }, { codes: { a: 1 } }, { codes: 5 }, { tags: [1, null] }, { title: 'x', tags: [null] }]) {
+      badInput(await withKey(app, key).post('/api/posts:create').send(body), "A value in the request does not fit its field's type.", JSON.stringify(body));
+    }
+    badInput(await withKey(app, key).post('/api/posts:update?filterByTk=1').send({ codes: 'a' }), "A value in the request does not fit its field's type.", 'update');
+    expect(await app.db.getRepository('posts').count()).toBe(1);
+    expect((await withKey(app, key).post('/api/posts:create').send({ title: 'coded', codes: ['a', 'b'] })).status).toBe(200);
+  });
+
+  it('a filter that is no object nor a list of them', async () => {
+    for (const query of ['filter[]=1', `filter=${encodeURIComponent('["x"]')}`, `filter=${encodeURIComponent('5')}`]) {
+      badInput(await withKey(app, key).get(`/api/posts:list?${query}`), 'filter takes an object, or a list of them.', query);
+    }
+  });
+
+  it('a bulk update reaches only the records the role may update', async () => {
+    await app.db.getRepository('roles').create({
+      values: {
+        name: 'own-posts',
+        snippets: [SNIPPET],
+        resources: [
+          {
+            name: 'posts',
+            usingActionsConfig: true,
+            actions: [{ name: 'view' }, { name: 'update', scope: { name: 'mine', resourceName: 'posts', scope: { title: 'mine' } } }],
+          },
+        ],
+      },
+    });
+    const owner = await createUser(app, 'own-posts-owner', ['own-posts']);
+    const { key: scoped } = await createKey(app, owner, { role: { name: 'own-posts' } }, 'own-posts');
+    const mine = await app.db.getRepository('posts').create({ values: { title: 'mine' } });
+    const theirs = await app.db.getRepository('posts').create({ values: { title: 'theirs' } });
+    for (const [body, id] of [
+      [[{ id: theirs.get('id'), title: 'taken' }], theirs.get('id')],
+      [[{ id: mine.get('id'), title: 'mine' }, { id: theirs.get('id'), title: 'taken' }], theirs.get('id')],
+      [[{ id: 99999, title: 'taken' }], 99999],
+    ] as const) {
+      badInput(await withKey(app, scoped).post(`/api/posts:update?filterByTk=${mine.get('id')}`).send(body), `There is no record this request may change: ${id}.`, JSON.stringify(body));
+    }
+    badInput(
+      await withKey(app, scoped).post(`/api/posts:update?filterByTk=${mine.get('id')}`).send([{ id: mine.get('id'), title: 'mine' }, { title: 'no id' }]),
+      'Each record of a bulk update needs its primary key.',
+      'a record without its id',
+    );
+    expect((await app.db.getRepository('posts').findOne({ filterByTk: theirs.get('id') })).get('title')).toBe('theirs');
+    const own = await withKey(app, scoped).post(`/api/posts:update?filterByTk=${mine.get('id')}`).send([{ id: mine.get('id'), title: 'mine' }]);
+    expect(own.status, JSON.stringify(own.body)).toBe(200);
+  });
+
+  it('move: a new scope its field refuses fails before anything moves; the sort field is text', async () => {
+    const posts = app.db.getRepository('posts');
+    await posts.destroy({ filter: { id: { $ne: 1 } } });
+    await posts.create({ values: [{ title: 'p2', grp: 1 }, { title: 'p3', grp: 1 }] });
+    await posts.update({ filterByTk: 1, values: { grp: 1 } });
+    const order = async () => (await posts.find({ sort: ['rank'] })).map((post: any) => [post.get('title'), post.get('rank'), post.get('grp')]);
+    const before = await order();
+    const ids = (await posts.find({ sort: ['rank'] })).map((post: any) => post.get('id'));
+    const invalid = await withKey(app, key).post(`/api/posts:move?sourceId=${ids[0]}&targetId=${ids[2]}&sortField=rank&targetScope[grp]=500`);
+    expect(invalid.status, JSON.stringify(invalid.body)).toBe(400);
+    expect(invalid.body.errors[0].code).toBe(ErrorCode.BAD_INPUT);
+    expect(await order()).toEqual(before);
+    badInput(
+      await withKey(app, key).post(`/api/posts:move?sourceId=${ids[0]}&targetId=${ids[2]}&sortField=rank&targetScope[grp][a]=1`),
+      'targetScope takes one value for the sort field’s scope: grp.',
+      'an object',
+    );
+    badInput(await withKey(app, key).post(`/api/posts:move?sourceId=${ids[0]}&targetId=${ids[2]}&sortField[]=rank`), 'move needs a sort field: ["rank"] is none.', 'a list');
+    expect(await order()).toEqual(before);
+    expect((await withKey(app, key).post(`/api/posts:move?sourceId=${ids[0]}&targetId=${ids[2]}&sortField=rank`)).status).toBe(200);
   });
 
   it('toggle without the id of a record to link', async () => {

@@ -529,7 +529,12 @@ describe('bad input on requests of ours', () => {
       [
         'firstOrCreate with an object for a value of filterKeys',
         withKey(app, rootKey).post('/api/todos:firstOrCreate?filterKeys[]=title').send({ title: { a: 1 } }),
-        'A value in the filter does not fit its operator.',
+        'firstOrCreate finds its row by the values of filterKeys: each is a value, not an object or a list.',
+      ],
+      [
+        'updateOrCreate with an operator for a value of filterKeys, which would find another row',
+        withKey(app, rootKey).post('/api/todos:updateOrCreate?filterKeys[]=title').send({ title: { $ne: 'zzz' }, completed: true }),
+        'updateOrCreate finds its row by the values of filterKeys: each is a value, not an object or a list.',
       ],
       [
         'query with an aggregation it does not know',
@@ -661,16 +666,22 @@ describe('bad input on requests of ours', () => {
     // updateOrCreate's values of filterKeys. Nothing is written.
     const measures = [{ field: ['title'], aggregation: 'count', alias: 'n' }];
     const todos = await app.db.getRepository('todos').count();
-    const fromBody: [string, Promise<{ status: number; body: any }>][] = [
-      ['query', withKey(app, rootKey).post('/api/todos:query').send({ measures, filter: { createdAt: { $dateOn: 'x' } } })],
-      ['query, a range', withKey(app, rootKey).post('/api/todos:query').send({ measures, filter: { createdAt: { $dateBetween: ['x', 'y'] } } })],
-      ['firstOrCreate', withKey(app, rootKey).post('/api/todos:firstOrCreate?filterKeys[]=title').send({ title: { $dateOn: 'x' } })],
-      ['updateOrCreate', withKey(app, rootKey).post('/api/todos:updateOrCreate?filterKeys[]=title').send({ title: { $dateBetween: [null, null] } })],
+    // (The values of filterKeys take no operator at all.)
+    const byValues = (action: string) => `${action} finds its row by the values of filterKeys: each is a value, not an object or a list.`;
+    const fromBody: [string, Promise<{ status: number; body: any }>, string][] = [
+      ['query', withKey(app, rootKey).post('/api/todos:query').send({ measures, filter: { createdAt: { $dateOn: 'x' } } }), message],
+      ['query, a range', withKey(app, rootKey).post('/api/todos:query').send({ measures, filter: { createdAt: { $dateBetween: ['x', 'y'] } } }), message],
+      ['firstOrCreate', withKey(app, rootKey).post('/api/todos:firstOrCreate?filterKeys[]=title').send({ title: { $dateOn: 'x' } }), byValues('firstOrCreate')],
+      [
+        'updateOrCreate',
+        withKey(app, rootKey).post('/api/todos:updateOrCreate?filterKeys[]=title').send({ title: { $dateBetween: [null, null] } }),
+        byValues('updateOrCreate'),
+      ],
     ];
-    for (const [what, request] of fromBody) {
+    for (const [what, request, expected] of fromBody) {
       const res = await request;
       badInput(res);
-      expect(res.body.errors[0].message, what).toBe(message);
+      expect(res.body.errors[0].message, what).toBe(expected);
     }
     expect(await app.db.getRepository('todos').count()).toBe(todos);
     const query = await withKey(app, rootKey).post('/api/todos:query').send({ measures, filter: { createdAt: { $dateOn: { type: 'today' } } } });

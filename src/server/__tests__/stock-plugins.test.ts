@@ -114,6 +114,23 @@ describe('with the plugins a stock NocoBase enables', () => {
       const objectUid = await withKey(app, readOnly).get('/api/flowModels:findOne?uid[a]=1');
       expect(objectUid.status, JSON.stringify(objectUid.body)).toBe(400);
       expect(objectUid.body.errors[0]).toEqual({ code: ErrorCode.BAD_INPUT, message: 'A value in the filter does not fit its operator.' });
+      // Parameters the host's own reads fail on.
+      for (const [path, message] of [
+        ['/api/desktopRoutes:listAccessible?filter[]=1', 'filter takes an object, or a list of them.'],
+        ['/api/userWorkflowTasks:listMine?filter[]=1', 'filter takes an object, or a list of them.'],
+        ['/api/uiSchemas:getJsonSchema', 'uiSchemas:getJsonSchema takes one uid, in its path.'],
+        ['/api/uiSchemas:getProperties?filterByTk[a]=1', 'uiSchemas:getProperties takes one uid, in its path.'],
+        ['/api/uiSchemas:getParentJsonSchema', 'uiSchemas:getParentJsonSchema takes one uid, in its path.'],
+        ['/api/uiSchemas:getJsonSchema/%00', 'Text in the request holds a NUL character, which the database does not take.'],
+      ]) {
+        const res = await withKey(app, readOnly).get(path);
+        expect(res.status, `${path}: ${JSON.stringify(res.body)}`).toBe(400);
+        expect(res.body.errors[0], path).toEqual({ code: ErrorCode.BAD_INPUT, message });
+      }
+      // A plugin's 404 for a row it does not find gets a code, its message kept.
+      const task = await withKey(app, readOnly).get('/api/asyncTasks:fetchFile?filterByTk=abc');
+      expect(task.status).toBe(404);
+      expect(task.body.errors[0]).toEqual({ code: ErrorCode.NOT_FOUND, message: expect.any(String) });
       const iframe = await withKey(app, key).get('/api/iframeHtml:getHtml?filterByTk=1');
       expect(iframe.status).toBe(403);
       expect(iframe.body.errors[0].code).toBe(ErrorCode.ACCOUNT_ACTION_REFUSED);

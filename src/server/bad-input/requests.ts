@@ -8,7 +8,7 @@ import { isObject } from '../is-object';
 import { definesItself } from '../resource-actions';
 import { FILTER_NAMES_LIMIT, items, nestsDeeper, sentQuery } from '../query-paths';
 import { missingSource } from './association-source';
-import { badActionParams, badQueryNames } from './unknown-names';
+import { badActionParams, badQueryNames, missingUid } from './unknown-names';
 import { presentedKey, type ImportedTokenCheck } from '../verification/key-transport';
 
 /**
@@ -105,8 +105,9 @@ export function shapeHostAnswers(isImported: ImportedTokenCheck) {
 /**
  * Answers of the host's that lack a code: Koa's bare `Not Found` (no resource or action of that
  * name), the 400s its error handler renders from a database's refusal (a `filterByTk` object
- * naming no column), and its ACL's 403 "No permissions" (a role without the action, or without
- * the API keys permission). Their message stays; the code says which.
+ * naming no column), its ACL's 403 "No permissions" (a role without the action, or without the
+ * API keys permission), and a plugin's 404 for a row it does not find ("Task not found"). Their
+ * message stays; the code says which.
  */
 function shapeHostAnswer(ctx: Context) {
   if (ctx.status === 404 && ctx.body == null) {
@@ -115,7 +116,7 @@ function shapeHostAnswer(ctx: Context) {
   }
   const errors = (ctx.body as { errors?: unknown } | null)?.errors;
   if (Array.isArray(errors)) {
-    const code = ctx.status === 400 ? ErrorCode.BAD_INPUT : ctx.status === 403 ? ErrorCode.NO_PERMISSION : undefined;
+    const code = ({ 400: ErrorCode.BAD_INPUT, 403: ErrorCode.NO_PERMISSION, 404: ErrorCode.NOT_FOUND } as Record<number, string>)[ctx.status];
     for (const error of errors) {
       // The host's default handler writes `code: undefined`, which JSON leaves out.
       if (code && error && typeof error === 'object' && (error as { code?: unknown }).code == null) {
@@ -246,7 +247,7 @@ export function requireKnownNames(isImported: ImportedTokenCheck) {
         }
       }
       const refusal =
-        (generic ? (badActionParams(ctx) ?? (await missingSource(ctx))) : undefined) ?? badQueryNames(ctx) ?? noFieldsLeft(ctx);
+        (generic ? (badActionParams(ctx) ?? (await missingSource(ctx))) : missingUid(ctx)) ?? badQueryNames(ctx) ?? noFieldsLeft(ctx);
       if (refusal) {
         throwKeywardError(ctx, refusal);
       }
@@ -329,7 +330,7 @@ interface InputError {
   message: string;
 }
 
-const VALUE_TYPE_MESSAGE = "A value in the request does not fit its field's type.";
+export const VALUE_TYPE_MESSAGE = "A value in the request does not fit its field's type.";
 
 /**
  * Errors the host answers with a 500 that, on requests of ours, are the request's input: one
@@ -376,7 +377,7 @@ const INPUT_ERRORS: readonly InputError[] = [
   // into it (an unrecognized token). PostgreSQL gets it written as the text \0.
   {
     matches: (error) => driverError(error)?.code === 'SQLITE_ERROR' && /unrecognized token/.test(messageOf(error)),
-    sentBy: (_, ctx) => sentValues(ctx).some((value) => typeof value === 'string' && value.includes('\u0000')),
+    sentBy: (_, ctx) => decodedPath(ctx.path).includes('\u0000') || sentValues(ctx).some((value) => typeof value === 'string' && value.includes('\u0000')),
     message: 'Text in the request holds a NUL character, which the database does not take.',
   },
   // A belongs-to or has-one association's value sent as a list.

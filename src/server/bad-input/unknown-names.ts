@@ -2,6 +2,7 @@ import type { Context } from '@nocobase/actions';
 import { type KeywardError, refusals } from '../errors';
 import { isObject } from '../is-object';
 import { FILTER_NAMES_LIMIT, items, names } from '../query-paths';
+import { isRecordKey } from '../record-id';
 
 interface ModelLike {
   rawAttributes: Record<string, { type?: { key?: string } }>;
@@ -16,8 +17,6 @@ function modelOf(ctx: Context, name: string): ModelLike | undefined {
 }
 
 const hasOwn = (object: object, name: string) => Object.prototype.hasOwnProperty.call(object, name);
-
-const isRecordKey = (value: unknown) => (typeof value === 'string' && value !== '') || (typeof value === 'number' && Number.isFinite(value));
 
 /**
  * How a parameter's paths are read by the host: `fields` skips what it does not know past the
@@ -175,6 +174,56 @@ export function badQueryNames(ctx: Context, filterKeys: string[] = []): KeywardE
   return unknown === undefined ? undefined : unknownName(unknown);
 }
 
+/** Whether the request's resource is an association to one record (belongs-to, has-one). */
+function isSingleRelation(ctx: Context): boolean {
+  const [source, association] = ctx.action.resourceName.split('.');
+  if (association === undefined) {
+    return false;
+  }
+  const collections = ctx.dataSource?.collectionManager ?? ctx.db;
+  const type = (collections.getCollection(source)?.getField(association) as { type?: string } | undefined)?.type;
+  return type === 'belongsTo' || type === 'hasOne';
+}
+
+/** Actions that read many rows: a relation to one has no repository for them (a 500). */
+const SINGLE_RELATION_READS_MANY = new Set(['list', 'export']);
+
+/** Association actions that link rows by id: the host takes the ids from `filterByTk`, `filterByTks` or the body. */
+const LINK_ACTIONS = new Set(['add', 'set', 'remove']);
+
+/**
+ * Whether an association's add, set or remove names the rows it links as the host reads them
+ * (`tk` in the body, or the body itself): one id, or for a relation to many a list of ids (or of
+ * `[id, values of the link]`); `null` unlinks a single relation, which `remove` needs nothing
+ * for. Anything else the host writes as it is (`[object Object]` as a foreign key, every link
+ * removed) or fails on (a 500 that prints its transaction).
+ */
+function linksRecords(ctx: Context): boolean {
+  const { actionName, params } = ctx.action;
+  const single = isSingleRelation(ctx);
+  if (single && actionName === 'remove') {
+    return true;
+  }
+  const given = params.filterByTk || params.filterByTks || params.values;
+  const tk = isObject(given) && 'tk' in given ? given.tk : given;
+  if (single) {
+    return tk === null || isRecordKey(tk);
+  }
+  return isRecordKey(tk) || (Array.isArray(tk) && tk.every((item) => isRecordKey(item) || (Array.isArray(item) && isRecordKey(item[0]))));
+}
+
+/** Plugins' own actions a key may call that find their row by one uid (`uiSchemas:getJsonSchema/<uid>`), failing with a 500 without it. */
+const BY_ONE_UID = new Set(['uiSchemas:getJsonSchema', 'uiSchemas:getProperties', 'uiSchemas:getParentJsonSchema']);
+
+/** A plugin's own action called without the one uid it finds its row by. */
+export function missingUid(ctx: Context): KeywardError | undefined {
+  const { resourceName, actionName, params } = ctx.action;
+  const uid = params.filterByTk;
+  return BY_ONE_UID.has(`${resourceName}:${actionName}`) && !(typeof uid === 'string' && uid !== '')
+    ? refusals.badInput('{{action}} takes one uid, in its path.', { action: `${resourceName}:${actionName}` })
+    : undefined;
+}
+
 /** The host's generic actions that find their row by `filterKeys`: without them, a 500. */
 const FINDS_BY_FILTER_KEYS = new Set(['updateOrCreate', 'firstOrCreate']);
 
@@ -185,10 +234,17 @@ const FINDS_BY_FILTER_KEYS = new Set(['updateOrCreate', 'firstOrCreate']);
  */
 export function badActionParams(ctx: Context): KeywardError | undefined {
   const { resourceName, actionName, params } = ctx.action;
+  if (SINGLE_RELATION_READS_MANY.has(actionName) && isSingleRelation(ctx)) {
+    return refusals.badInput('A relation to one record is read with get, not {{action}}.', { action: actionName });
+  }
   if (FINDS_BY_FILTER_KEYS.has(actionName)) {
     const keys = [params.filterKeys].flat();
     if (!keys.length || !keys.every((key) => typeof key === 'string' && key)) {
       return refusals.badInput('{{action}} needs filterKeys: the fields that find the row.', { action: actionName });
+    }
+    // A value is the row's, to find it by and write: an object would be an operator, finding some other row.
+    if (isObject(params.values) && keys.some((key) => isObject(params.values[key as string]) || Array.isArray(params.values[key as string]))) {
+      return refusals.badInput('{{action}} finds its row by the values of filterKeys: each is a value, not an object or a list.', { action: actionName });
     }
     return badQueryNames(ctx, keys as string[]);
   }
@@ -204,8 +260,14 @@ export function badActionParams(ctx: Context): KeywardError | undefined {
   if (actionName === 'toggle' && resourceName.includes('.') && !isRecordKey(params.values?.tk)) {
     return refusals.badInput('toggle takes the record to link or unlink as tk: one id.');
   }
+  if (LINK_ACTIONS.has(actionName) && resourceName.includes('.') && !linksRecords(ctx)) {
+    return refusals.badInput('{{action}} takes the ids of the records to link or unlink: one, a list, or null to unlink a single relation.', { action: actionName });
+  }
   if (actionName === 'move' && !resourceName.includes('.')) {
     const collections = ctx.dataSource?.collectionManager ?? ctx.db;
+    if (params.sortField !== undefined && typeof params.sortField !== 'string') {
+      return refusals.badInput('move needs a sort field: {{field}} is none.', { field: JSON.stringify(params.sortField).slice(0, 100) });
+    }
     const sortField = typeof params.sortField === 'string' ? params.sortField : 'sort';
     if (collections?.getCollection?.(resourceName)?.getField(sortField)?.type !== 'sort') {
       return refusals.badInput('move needs a sort field: {{field}} is none.', { field: sortField.slice(0, 100) });

@@ -1,10 +1,14 @@
 import type { Context, Next } from '@nocobase/actions';
 import { refusals, throwKeywardError, type KeywardError } from '../errors';
 import { definesItself } from '../resource-actions';
+import { isObject } from '../is-object';
 
 interface MoveRepository {
-  findOne?(options: { filterByTk: unknown; filter?: unknown }): Promise<unknown>;
-  collection?: { getField(name: string): { get(option: string): unknown } | undefined };
+  findOne?(options: { filterByTk?: unknown; filter?: unknown }): Promise<unknown>;
+  collection?: {
+    getField(name: string): { get(option: string): unknown } | undefined;
+    validate?(options: { values: Record<string, unknown>; operation: 'update' }): void;
+  };
 }
 
 type Row = { get(field: string): unknown };
@@ -40,10 +44,24 @@ async function beyondRole(ctx: Context, repository: MoveRepository): Promise<Key
     }
     rows.push(row);
   }
+  const sortField = typeof params.sortField === 'string' ? params.sortField : 'sort';
+  const scopeKey = repository.collection?.getField(sortField)?.get('scopeKey');
+  const { targetScope } = params;
+  if (targetScope !== undefined && typeof scopeKey === 'string') {
+    // The host writes the new scope after it has moved the row, with no transaction: a value
+    // its field's rules or its column refuse must fail here, before anything moves.
+    const value = isObject(targetScope) ? targetScope[scopeKey] : null;
+    if (!['string', 'number', 'boolean', 'undefined'].includes(typeof value)) {
+      return refusals.badInput('targetScope takes one value for the sort field’s scope: {{field}}.', { field: scopeKey });
+    }
+    if (value !== undefined) {
+      repository.collection?.validate?.({ values: { [scopeKey]: value }, operation: 'update' });
+      // Read before written: a value its column refuses (text for a number, on PostgreSQL) fails here.
+      await repository.findOne!({ filter: { [scopeKey]: value } });
+    }
+  }
   const { whitelist } = params as { whitelist?: unknown };
   if (Array.isArray(whitelist)) {
-    const sortField = typeof params.sortField === 'string' ? params.sortField : 'sort';
-    const scopeKey = repository.collection?.getField(sortField)?.get('scopeKey');
     // The scope is written when the row goes to another: named, or the target's.
     const [source, target] = rows;
     const rescoped =

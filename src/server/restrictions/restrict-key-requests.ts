@@ -11,6 +11,8 @@ import { keyMayCall } from './signed-in-actions';
 import { CONFIGURATION_READS } from './configuration';
 import { badFilterOperator, badFilterVariable, type FilterDatabase } from './filter-operators';
 import { sendsFlowContext } from './flow-context';
+import { badValue } from '../bad-input/values-shape';
+import { VALUE_TYPE_MESSAGE } from '../bad-input/requests';
 import { chartCollection, collectionWorkedOn, rootKeyStaysOnData } from './root-keys';
 import { isFieldPath, namesFieldsPlainly, readsSecrets } from './secret-reads';
 
@@ -250,6 +252,11 @@ export function restrictKeyRequests(isConfiguration: (path: string) => boolean) 
     if (sendsFlowContext(ctx.action.params.values, ownAction)) {
       throwKeywardError(ctx, refusals.accountActionRefused());
     }
+    const { filter } = ctx.action.params;
+    // The host's list readers take an object, or a list of them; on anything else a 500.
+    if (filter != null && !isObject(filter) && !(Array.isArray(filter) && filter.every(isObject))) {
+      throwKeywardError(ctx, refusals.badInput('filter takes an object, or a list of them.'));
+    }
     const filters = sentFilters(ctx);
     const refusal = badFilterOperator(filters, filterDatabase(ctx), -1) ?? badFilterVariable(filters, (path) => isFieldPath(ctx, 'users', path));
     if (refusal) {
@@ -272,6 +279,10 @@ export function restrictKeyRequests(isConfiguration: (path: string) => boolean) 
     if (main) {
       if (!namesFieldsPlainly(ctx)) {
         throwKeywardError(ctx, refusals.badInput('appends, fields, sort and except take field names.'));
+      }
+      // Before the ACL, which fails on a missing item of a relation's list.
+      if (badValue(ctx) !== undefined) {
+        throwKeywardError(ctx, refusals.badInput(VALUE_TYPE_MESSAGE));
       }
       if (readsSecrets(ctx, filters)) {
         throwKeywardError(ctx, refusals.accountActionRefused());
