@@ -36,8 +36,8 @@ export type ExpiryChoice = (typeof EXPIRY_CHOICES)[number];
 export const NAME_MAX_LENGTH = 100;
 /** The lastUsedIp column: an IPv6 address with an IPv4 tail, the longest an address is written. */
 export const IP_MAX_LENGTH = 45;
-/** Longest custom expiry, in days (`'<N>d'` or an explicit date). */
-export const MAX_EXPIRY_DAYS = 3650;
+/** Longest expiry, in days: ten years, leap days included (`'10y'` is 3,652.5 days, and ten calendar years from any day fit). */
+export const MAX_EXPIRY_DAYS = 3653;
 
 /** One code per reason a request or an action is refused. */
 export const ErrorCode = {

@@ -205,7 +205,7 @@ export function ApiKeysPage({ api, t, apiBaseUrl, locale }: ApiKeysPageProps) {
         dataSource={keys}
         locale={{
           emptyText: (
-            <Empty description={t('No API keys yet. Add one to call this app from scripts, apps and JS blocks.')} />
+            <Empty description={t('No API keys yet. Add one to call this app from scripts, servers and mobile apps.')} />
           ),
         }}
         pagination={{

@@ -11,9 +11,10 @@ function row(name: string) {
 }
 
 describe('ApiKeysPage', () => {
-  it('shows a helpful empty state', async () => {
+  it('shows a helpful empty state, which sends no one to put a key in a JS block', async () => {
     render(<ApiKeysPage api={fakeApi([])} t={t} apiBaseUrl={apiBaseUrl} />);
     await waitFor(() => expect(screen.getByText(/No API keys yet/)).toBeTruthy());
+    expect(screen.queryByText(/JS block/)).toBeNull();
   });
 
   it('marks active, expired, disabled and never-expiring keys', async () => {

@@ -92,12 +92,30 @@ describe('apiKeys actions', () => {
     [{ name: 'x', role: { name: TODOS_ROLE }, expiresIn: '11y' }, 'Expiry must be never'],
     [{ name: 'x', role: { name: TODOS_ROLE }, expiresAt: '2001-01-01' }, 'Expiry must be a date in the future'],
     [{ name: ['x'], role: { name: TODOS_ROLE }, expiresIn: '1d' }, 'Name is required.'],
+    // A mistyped restriction would leave the key without it.
+    [{ name: 'x', role: { name: TODOS_ROLE }, expiresIn: '1d', readonly: true }, 'An API key has no field readonly to set'],
+    [{ name: 'x', role: { name: TODOS_ROLE }, expiresIn: '1d', allowedIPs: ['10.0.0.1'] }, 'An API key has no field allowedIPs to set'],
+    [{ name: 'x', role: { name: TODOS_ROLE }, expiresIn: '1d', hash: 'x' }, 'An API key has no field hash to set'],
+    [{ name: 'x', role: { name: TODOS_ROLE }, roleName: 'admin', expiresIn: '1d' }, 'role and roleName name different roles.'],
   ])('answers bad create input %j with 400', async (values, message) => {
     const agent = await app.agent().login(alice);
     const res = await agent.resource('apiKeys').create({ values });
     expect(res.status).toBe(400);
     expect(res.body.errors[0].code).toBe(ErrorCode.BAD_INPUT);
     expect(res.body.errors[0].message).toContain(message);
+  });
+
+  it('refuses a mistyped field on update and changes nothing; takes ten years as 10y', async () => {
+    const { record, agent } = await createKey(app, alice, { name: 'typed' });
+    for (const values of [{ enable: false }, { read_only: true }, { name: 'renamed', expires_in: '1h' }]) {
+      const res = await agent.resource('apiKeys').update({ filterByTk: record.id, values });
+      expect(res.status, JSON.stringify(values)).toBe(400);
+      expect(res.body.errors[0].message).toMatch(/^An API key has no field \w+ to set/);
+    }
+    const key = await app.db.getRepository('apiKeys').findOne({ filterByTk: record.id });
+    expect([key.get('name'), key.get('enabled'), key.get('readOnly')]).toEqual(['typed', true, false]);
+    const tenYears = await agent.resource('apiKeys').create({ values: { name: 'ten years', role: { name: TODOS_ROLE }, expiresIn: '10y' } });
+    expect(tenYears.status, JSON.stringify(tenYears.body)).toBe(200);
   });
 
   it('refuses a rename to a name with a NUL and keeps the old name', async () => {

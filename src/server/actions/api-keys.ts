@@ -92,10 +92,23 @@ export const get = handle(async (ctx) => {
 });
 
 /** The body of create and update: one key's values, as an object (a list would be ignored). */
+/**
+ * What a create or update may set. Anything else is refused rather than ignored: a mistyped
+ * restriction (`readonly`, `allowedIPs`) would otherwise leave a key without it. `createdById`
+ * is taken on update only as the caller's own id (see update).
+ */
+const WRITABLE = new Set(['name', 'role', 'roleName', 'expiresIn', 'expiresAt', 'enabled', 'allowedIps', 'rateLimit', 'readOnly', 'createdById']);
+
 function bodyValues(ctx: Context): Values {
   const values = ctx.action.params.values ?? {};
   if (!isObject(values)) {
     throw refusals.badInput('The request body must be a JSON object.');
+  }
+  const unknown = Object.keys(values).find((name) => !WRITABLE.has(name));
+  if (unknown !== undefined) {
+    throw refusals.badInput('An API key has no field {{name}} to set; it takes name, role, expiresIn or expiresAt, enabled, allowedIps, rateLimit and readOnly.', {
+      name: unknown.slice(0, 100),
+    });
   }
   return values;
 }

@@ -39,10 +39,15 @@ export function parseName(name: unknown): string {
  * SQLite fails on a NUL in a query), names no role: ''.
  */
 export function parseRoleName(values: Values): string | undefined {
-  const role = values.role ?? values.roleName;
-  if (role === undefined || role === null) {
-    return undefined;
+  const [name, other] = [values.role, values.roleName].filter((role) => role !== undefined && role !== null).map(roleNameOf);
+  if (other !== undefined && other !== name) {
+    throw refusals.badInput('role and roleName name different roles.');
   }
+  return name;
+}
+
+/** A role as given, `{ name }` or its name: the name, or '' for any other shape or a control character. */
+function roleNameOf(role: unknown): string {
   const name = typeof role === 'object' ? (role as { name?: unknown }).name : role;
   return typeof name === 'string' && !/\p{Cc}/u.test(name) ? name : '';
 }
