@@ -413,17 +413,17 @@ export function renderInputError(isImported: ImportedTokenCheck, hostAnswer: (er
 }
 
 /**
- * Ahead of the host's check of update and destroy, which throws a plain Error (a 500) when
- * neither `filterByTk` nor a filter names the rows, or the filter is empty: a request of ours
- * gets the 400 it means. The same test as the host's, on the same parameters.
- */
-/**
  * A filter as the host's ACL hands it on: an object, without the names every object has
  * (`constructor`, `hasOwnProperty`, …), which its merge of the role's parameters drops.
  */
 const keptFilter = (filter: unknown) =>
   isObject(filter) ? Object.fromEntries(Object.entries(filter).filter(([name]) => !(name in Object.prototype))) : undefined;
 
+/**
+ * Ahead of the host's check of update and destroy, which throws a plain Error (a 500) when
+ * neither `filterByTk` nor a filter names the rows, or the filter is empty: a request of ours
+ * gets the 400 it means. The same test as the host's, on the same parameters.
+ */
 export function requireRowsToWrite(isImported: ImportedTokenCheck) {
   return async function requireRowsToWrite(ctx: Context, next: Next) {
     const { actionName, filter, filterByTk, forceUpdate, truncate } = ctx.action?.params ?? {};
