@@ -136,7 +136,7 @@ describe('bad input through associations', () => {
   });
 
   it('values the host fails on before writing: a list field that is no list, a missing item of a relation’s list', async () => {
-    for (const body of [{ codes: 'a' }, { codes: { a: 1 } }, { codes: 5 }, { tags: [1, null] }, { title: 'x', tags: [null] }]) {
+    for (const body of [{ codes: 'a' }, { codes: { a: 1 } }, { codes: 5 }, { tags: [1, null] }, { title: 'x', tags: [null] }, [[{ codes: 'a' }]]]) {
       badInput(await withKey(app, key).post('/api/posts:create').send(body), "A value in the request does not fit its field's type.", JSON.stringify(body));
     }
     badInput(await withKey(app, key).post('/api/posts:update?filterByTk=1').send({ codes: 'a' }), "A value in the request does not fit its field's type.", 'update');
@@ -181,8 +181,44 @@ describe('bad input through associations', () => {
       'a record without its id',
     );
     expect((await app.db.getRepository('posts').findOne({ filterByTk: theirs.get('id') })).get('title')).toBe('theirs');
+    // The same list through updateOrCreate or firstOrCreate, which find one row and then write each record by its key.
+    for (const action of ['updateOrCreate', 'firstOrCreate']) {
+      badInput(
+        await withKey(app, scoped).post(`/api/posts:${action}?filterKeys[]=id`).send([{ id: theirs.get('id'), title: 'taken' }]),
+        `${action} takes one record, not a list.`,
+        action,
+      );
+    }
+    expect((await app.db.getRepository('posts').findOne({ filterByTk: theirs.get('id') })).get('title')).toBe('theirs');
     const own = await withKey(app, scoped).post(`/api/posts:update?filterByTk=${mine.get('id')}`).send([{ id: mine.get('id'), title: 'mine' }]);
     expect(own.status, JSON.stringify(own.body)).toBe(200);
+
+    // A row created through an association: the source must be one the role views (or, for a
+    // belongs-to, whose foreign key it writes, updates), as a missing one is answered.
+    await app.db.getRepository<any>('roles.resources', 'own-posts').create({
+      values: { name: 'tags', usingActionsConfig: true, actions: [{ name: 'create' }, { name: 'view' }] },
+    });
+    await app.db.getRepository<any>('roles.resources', 'own-posts').update({
+      filter: { name: 'posts' },
+      values: {
+        actions: [
+          { name: 'view', scope: { name: 'mine', resourceName: 'posts', scope: { title: 'mine' } } },
+          { name: 'update', scope: { name: 'mine', resourceName: 'posts', scope: { title: 'mine' } } },
+        ],
+      },
+    });
+    const tagsBefore = await app.db.getRepository('tags').count();
+    for (const association of ['tags', 'lead']) {
+      badInput(
+        await withKey(app, scoped).post(`/api/posts/${theirs.get('id')}/${association}:create`).send({ label: 'hijack' }),
+        `There is no record this request may change: ${theirs.get('id')}.`,
+        association,
+      );
+    }
+    expect(await app.db.getRepository('tags').count()).toBe(tagsBefore);
+    expect((await app.db.getRepository('posts').findOne({ filterByTk: theirs.get('id') })).get('leadId')).toBeNull();
+    const created = await withKey(app, scoped).post(`/api/posts/${mine.get('id')}/tags:create`).send({ label: 'ours' });
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
   });
 
   it('move: a new scope its field refuses fails before anything moves; the sort field is text', async () => {

@@ -148,7 +148,9 @@ const BODY_DEPTH_LIMIT = 64;
 /**
  * Whether the host's date functions take the time zone a request names: a relative date in a
  * filter or a role's scope (`today`) and a date read in it. The client sends an offset
- * (`+08:00`); anything else fails in one of them, a 500 wherever a date meets it.
+ * (`+08:00`); anything else fails in one of them, a 500 wherever a date meets it. A zone's name
+ * (`Asia/Shanghai`) too: the query formatter reads it, the date parser of filters and scopes
+ * does not.
  */
 function readsTimezone(timezone: string): boolean {
   if (!timezone) {

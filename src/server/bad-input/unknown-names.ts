@@ -238,6 +238,11 @@ export function badActionParams(ctx: Context): KeywardError | undefined {
     return refusals.badInput('A relation to one record is read with get, not {{action}}.', { action: actionName });
   }
   if (FINDS_BY_FILTER_KEYS.has(actionName)) {
+    // The host finds one row by a list's values, then writes each record of the list by its key
+    // alone, past the role's scope and field list.
+    if (Array.isArray(params.values)) {
+      return refusals.badInput('{{action}} takes one record, not a list.', { action: actionName });
+    }
     const keys = [params.filterKeys].flat();
     if (!keys.length || !keys.every((key) => typeof key === 'string' && key)) {
       return refusals.badInput('{{action}} needs filterKeys: the fields that find the row.', { action: actionName });

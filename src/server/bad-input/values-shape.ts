@@ -33,7 +33,8 @@ export function badValue(ctx: Context): string | undefined {
     const next: typeof level = [];
     for (const [name, values] of level) {
       const collection = name === undefined ? undefined : collections.getCollection(name);
-      for (const record of [values].flat()) {
+      // A list of records, however nested: the host writes each.
+      for (const record of [values].flat(Infinity)) {
         if (!collection || !isObject(record)) {
           continue;
         }
