@@ -44,6 +44,7 @@ import { guardUserVariables, refuseVariablesInUsers } from './restrictions/user-
 import { refuseFlowRecordsOfKeys } from './restrictions/flow-context';
 import { moveWithinScope } from './restrictions/move-within-scope';
 import { bulkUpdateWithinScope } from './restrictions/bulk-update-scope';
+import { linksWithinScope } from './restrictions/link-scope';
 import { pinKeyRole } from './restrictions/pin-key-role';
 import { routeKeyRequests } from './verification/route-key-requests';
 import { FailureFlood, maxFailuresFromEnv } from './verification/failure-flood';
@@ -239,6 +240,7 @@ export class PluginKeywardServer extends Plugin {
     this.app.dataSourceManager.use(answerBusyActions((ctx) => isOurs(ctx, isImported)), { tag: 'keyward-busy-actions', after: 'acl' });
     this.app.dataSourceManager.use(moveWithinScope, { tag: 'keyward-move-scope', after: ['acl', 'keyward-known-names'] });
     this.app.dataSourceManager.use(bulkUpdateWithinScope, { tag: 'keyward-bulk-update-scope', after: ['acl', 'keyward-known-names'] });
+    this.app.dataSourceManager.use(linksWithinScope, { tag: 'keyward-link-scope', after: ['acl', 'keyward-known-names'] });
     guardKeyWrites(this.db, isConfiguration);
 
     const changes = await watchKeyChanges(this, this.store);

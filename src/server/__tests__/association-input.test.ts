@@ -16,8 +16,9 @@ describe('bad input through associations', () => {
 
   beforeAll(async () => {
     // data-source-main answers a field's validation rules with a 400, as in a stock app.
-    app = await createApp({ extraPlugins: ['data-source-main', 'action-export'] });
+    app = await createApp({ extraPlugins: ['data-source-main', 'action-export', 'action-import'] });
     app.db.collection({ name: 'tags', asStrategyResource: true, fields: [{ name: 'label', type: 'string' }] });
+    app.db.collection({ name: 'notes', asStrategyResource: true, fields: [{ name: 'body', type: 'string' }] });
     app.db.collection({
       name: 'posts',
       asStrategyResource: true,
@@ -27,6 +28,7 @@ describe('bad input through associations', () => {
         { name: 'owner', type: 'belongsTo', target: 'users' },
         { name: 'tags', type: 'belongsToMany', target: 'tags' },
         { name: 'lead', type: 'belongsTo', target: 'tags' },
+        { name: 'notes', type: 'hasMany', target: 'notes', foreignKey: 'postId' },
         { name: 'codes', type: 'array' },
         { name: 'grp', type: 'integer', validation: { type: 'number', rules: [{ key: 'max', name: 'max', args: { limit: 100 } }] } },
         { name: 'rank', type: 'sort', scopeKey: 'grp' },
@@ -204,6 +206,7 @@ describe('bad input through associations', () => {
         actions: [
           { name: 'view', scope: { name: 'mine', resourceName: 'posts', scope: { title: 'mine' } } },
           { name: 'update', scope: { name: 'mine', resourceName: 'posts', scope: { title: 'mine' } } },
+          { name: 'create' },
         ],
       },
     });
@@ -219,6 +222,50 @@ describe('bad input through associations', () => {
     expect((await app.db.getRepository('posts').findOne({ filterByTk: theirs.get('id') })).get('leadId')).toBeNull();
     const created = await withKey(app, scoped).post(`/api/posts/${mine.get('id')}/tags:create`).send({ label: 'ours' });
     expect(created.status, JSON.stringify(created.body)).toBe(200);
+
+    // A has-many keeps its link on the target row: linking someone else's note writes it.
+    await app.db.getRepository<any>('roles.resources', 'own-posts').create({
+      values: {
+        name: 'notes',
+        usingActionsConfig: true,
+        actions: [{ name: 'view' }, { name: 'update', scope: { name: 'mine', resourceName: 'notes', scope: { body: 'mine' } } }],
+      },
+    });
+    const myNote = await app.db.getRepository('notes').create({ values: { body: 'mine' } });
+    const theirNote = await app.db.getRepository('notes').create({ values: { body: 'theirs', postId: mine.get('id') } });
+    const noteOf = async (note: any) => (await app.db.getRepository('notes').findOne({ filterByTk: note.get('id') })).get('postId');
+    for (const [path, body] of [
+      [`/api/posts/${mine.get('id')}/notes:add`, [theirNote.get('id')]],
+      [`/api/posts/${mine.get('id')}/notes:remove`, [theirNote.get('id')]],
+      // set unlinks the note linked now, which is theirs.
+      [`/api/posts/${mine.get('id')}/notes:set`, [myNote.get('id')]],
+      [`/api/posts:update?filterByTk=${mine.get('id')}`, { notes: [theirNote.get('id')] }],
+      ['/api/posts:create', { title: 'mine', notes: [{ id: theirNote.get('id') }] }],
+    ] as const) {
+      const res = await withKey(app, scoped).post(path).send(body as object);
+      expect(res.status, `${path}: ${JSON.stringify(res.body)}`).toBe(400);
+      expect(res.body.errors[0].message).toMatch(/^There is no record this request may change: /);
+    }
+    expect(await noteOf(theirNote)).toBe(mine.get('id'));
+    expect(await noteOf(myNote)).toBeNull();
+    expect((await withKey(app, scoped).post(`/api/posts/${mine.get('id')}/notes:add`).send([myNote.get('id')])).status).toBe(200);
+    expect(await noteOf(myNote)).toBe(mine.get('id'));
+  });
+
+  it('changes a relation to one only through its own collection, and imports no rowDefaultValues', async () => {
+    for (const action of ['update', 'destroy']) {
+      badInput(
+        await withKey(app, key).post(`/api/posts/1/lead:${action}?filterByTk=1`).send({ label: 'x' }),
+        `With an API key, a relation to one record is changed through its own collection, not ${action} on the relation.`,
+        action,
+      );
+    }
+    expect(await app.db.getRepository('tags').count({ filter: { label: 'x' } })).toBe(0);
+    badInput(
+      await withKey(app, key).post('/api/posts:importXlsx?rowDefaultValues[title]=x').send({}),
+      'With an API key, importXlsx takes no rowDefaultValues: they would be written past the role’s field list.',
+      'importXlsx',
+    );
   });
 
   it('move: a new scope its field refuses fails before anything moves; the sort field is text', async () => {

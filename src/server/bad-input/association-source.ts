@@ -1,7 +1,6 @@
 import type { Context } from '@nocobase/actions';
-import { createContextVariablesScope } from '@nocobase/server';
-import { isValidFilter, parseFilter } from '@nocobase/utils';
 import { refusals, type KeywardError } from '../errors';
+import { withinScope } from '../restrictions/role-scope';
 
 /**
  * The host's generic association actions that write through the source row: on a source that
@@ -16,11 +15,7 @@ type Row = { get(name: string): unknown };
 
 interface RelationRepository {
   getSourceModel?(): Promise<Row | null>;
-}
-
-interface SourceRepository {
-  findOne(options: { filterByTk: unknown; filter?: unknown }): Promise<unknown>;
-  collection: { filterTargetKey?: string; model: { primaryKeyAttribute: string }; getField(name: string): { type?: string } | undefined };
+  sourceCollection?: { filterTargetKey?: string; model: { primaryKeyAttribute: string }; getField(name: string): { type?: string } | undefined };
 }
 
 /**
@@ -28,21 +23,11 @@ interface SourceRepository {
  * `update` within its scope where the row itself changes (a belongs-to's foreign key), else
  * `view` within its scope (the new row is linked to it). The host's ACL asks neither.
  */
-async function reachesSource(ctx: Context, source: string, association: string, row: Row): Promise<boolean> {
-  const collections = ctx.dataSource?.collectionManager ?? ctx.db;
-  const repository = collections.getRepository(source) as unknown as SourceRepository;
-  const action = repository.collection.getField(association)?.type === 'belongsTo' ? 'update' : 'view';
-  const can = (ctx as { can?: (options: { resource: string; action: string }) => { params?: { filter?: unknown } } | null }).can?.({ resource: source, action });
-  if (!can) {
-    return false;
-  }
-  const scope = can.params?.filter;
-  if (!isValidFilter(scope)) {
-    return true;
-  }
-  const key = repository.collection.filterTargetKey ?? repository.collection.model.primaryKeyAttribute;
-  const filter = await parseFilter(scope, createContextVariablesScope(ctx));
-  return Boolean(await repository.findOne({ filterByTk: row.get(key), filter }));
+async function reachesSource(ctx: Context, repository: RelationRepository, association: string, row: Row): Promise<boolean> {
+  const source = repository.sourceCollection!;
+  const action = source.getField(association)?.type === 'belongsTo' ? 'update' : 'view';
+  const name = ctx.action.resourceName.split('.')[0];
+  return withinScope(ctx, name, action, [row.get(source.filterTargetKey ?? source.model.primaryKeyAttribute)]);
 }
 
 /**
@@ -61,8 +46,8 @@ export async function missingSource(ctx: Context): Promise<KeywardError | undefi
   if (typeof repository?.getSourceModel !== 'function') {
     return undefined;
   }
-  const [source, association] = resourceName.split('.');
+  const association = resourceName.split('.')[1];
   const row = await repository.getSourceModel();
-  const reached = row !== null && (!ctx.state.apiKey || !CREATES_THROUGH.has(actionName) || (await reachesSource(ctx, source, association, row)));
+  const reached = row !== null && (!ctx.state.apiKey || !CREATES_THROUGH.has(actionName) || (await reachesSource(ctx, repository, association, row)));
   return reached ? undefined : refusals.badInput('There is no record this request may change: {{id}}.', { id: String(sourceId).slice(0, 100) });
 }

@@ -174,6 +174,12 @@ export function badQueryNames(ctx: Context, filterKeys: string[] = []): KeywardE
   return unknown === undefined ? undefined : unknownName(unknown);
 }
 
+/** The ids an association's link action names, as the host reads them: `tk` in the body, or the body itself. */
+export function linkedTk(params: { filterByTk?: unknown; filterByTks?: unknown; values?: unknown }): unknown {
+  const given = params.filterByTk || params.filterByTks || params.values;
+  return isObject(given) && 'tk' in given ? given.tk : given;
+}
+
 /** Whether the request's resource is an association to one record (belongs-to, has-one). */
 function isSingleRelation(ctx: Context): boolean {
   const [source, association] = ctx.action.resourceName.split('.');
@@ -187,6 +193,9 @@ function isSingleRelation(ctx: Context): boolean {
 
 /** Actions that read many rows: a relation to one has no repository for them (a 500). */
 const SINGLE_RELATION_READS_MANY = new Set(['list', 'export']);
+
+/** Actions that change the one row a relation to one leads to. */
+const SINGLE_RELATION_WRITES = new Set(['update', 'destroy']);
 
 /** Association actions that link rows by id: the host takes the ids from `filterByTk`, `filterByTks` or the body. */
 const LINK_ACTIONS = new Set(['add', 'set', 'remove']);
@@ -204,8 +213,7 @@ function linksRecords(ctx: Context): boolean {
   if (single && actionName === 'remove') {
     return true;
   }
-  const given = params.filterByTk || params.filterByTks || params.values;
-  const tk = isObject(given) && 'tk' in given ? given.tk : given;
+  const tk = linkedTk(params);
   if (single) {
     return tk === null || isRecordKey(tk);
   }
@@ -236,6 +244,13 @@ export function badActionParams(ctx: Context): KeywardError | undefined {
   const { resourceName, actionName, params } = ctx.action;
   if (SINGLE_RELATION_READS_MANY.has(actionName) && isSingleRelation(ctx)) {
     return refusals.badInput('A relation to one record is read with get, not {{action}}.', { action: actionName });
+  }
+  // The host finds the one related row by the relation alone, past `filterByTk` and the filter
+  // the ACL put there (the role's scope): a key changes that row through its own collection.
+  if (ctx.state.apiKey && SINGLE_RELATION_WRITES.has(actionName) && isSingleRelation(ctx)) {
+    return refusals.badInput('With an API key, a relation to one record is changed through its own collection, not {{action}} on the relation.', {
+      action: actionName,
+    });
   }
   if (FINDS_BY_FILTER_KEYS.has(actionName)) {
     // The host finds one row by a list's values, then writes each record of the list by its key

@@ -249,6 +249,10 @@ export function restrictKeyRequests(isConfiguration: (path: string) => boolean) 
       throwKeywardError(ctx, refusals.readOnly());
     }
     const ownAction = definesItself(ctx, resourceName, actionName);
+    // The import plugin writes them into every row, past the role's field list and its checks of association values.
+    if (actionName === 'importXlsx' && ctx.action.params.rowDefaultValues !== undefined) {
+      throwKeywardError(ctx, refusals.badInput('With an API key, importXlsx takes no rowDefaultValues: they would be written past the role’s field list.'));
+    }
     if (sendsFlowContext(ctx.action.params.values, ownAction)) {
       throwKeywardError(ctx, refusals.accountActionRefused());
     }
