@@ -4,6 +4,7 @@ import { isObject } from '../is-object';
 import { isRecordKey } from '../record-id';
 import { definesItself } from '../resource-actions';
 import { withinScope } from './role-scope';
+import { type WrittenField, writtenValues } from '../written-values';
 import { linkedTk } from '../bad-input/unknown-names';
 
 /** Relations whose link is the target row's foreign key: linking a row writes that row. */
@@ -11,17 +12,8 @@ const LINKED_ON_TARGET = new Set(['hasMany', 'hasOne']);
 
 const LINK_ACTIONS = new Set(['add', 'set', 'remove', 'toggle']);
 
-const WRITES = new Set(['create', 'update', 'updateOrCreate', 'firstOrCreate']);
-
-interface FieldLike {
-  type?: string;
-  target?: string;
-  foreignKey?: string;
-  sourceKey?: string;
-}
-
 interface Collections {
-  getCollection(name: string): { getField(name: string): FieldLike | undefined; filterTargetKey?: string; model: { primaryKeyAttribute: string } } | undefined;
+  getCollection(name: string): { getField(name: string): WrittenField | undefined; filterTargetKey?: string; model: { primaryKeyAttribute: string } } | undefined;
   getRepository(name: string, sourceId?: unknown): unknown;
 }
 
@@ -32,34 +24,16 @@ function linkedIds(ctx: Context): unknown[] {
   return list.map((item) => (Array.isArray(item) ? item[0] : item)).filter(isRecordKey);
 }
 
-/** The existing rows a body's values link through relations kept on the target, by collection, at any depth. */
-function rowsLinkedByValues(collections: Collections, start: string | undefined, values: unknown): Map<string, unknown[]> {
+/** The existing rows a body's values link through relations kept on the target, by collection. */
+function rowsLinkedByValues(ctx: Context, collections: Collections): Map<string, unknown[]> {
   const linked = new Map<string, unknown[]>();
-  let level: [string | undefined, unknown][] = [[start, values]];
-  while (level.length) {
-    const next: typeof level = [];
-    for (const [name, value] of level) {
-      const collection = name === undefined ? undefined : collections.getCollection(name);
-      for (const record of [value].flat(Infinity)) {
-        if (!collection || !isObject(record)) {
-          continue;
-        }
-        for (const [fieldName, fieldValue] of Object.entries(record)) {
-          const field = collection.getField(fieldName);
-          if (field?.target === undefined) {
-            continue;
-          }
-          if (LINKED_ON_TARGET.has(field.type ?? '')) {
-            const target = collections.getCollection(field.target);
-            const key = target?.filterTargetKey ?? target?.model.primaryKeyAttribute ?? 'id';
-            const ids = [fieldValue].flat().map((item) => (isObject(item) ? item[key] : item)).filter(isRecordKey);
-            linked.set(field.target, [...(linked.get(field.target) ?? []), ...ids]);
-          }
-          next.push([field.target, fieldValue]);
-        }
-      }
+  for (const { field, value } of writtenValues(ctx)) {
+    if (field.target !== undefined && LINKED_ON_TARGET.has(field.type ?? '')) {
+      const target = collections.getCollection(field.target);
+      const key = target?.filterTargetKey ?? target?.model.primaryKeyAttribute ?? 'id';
+      const ids = [value].flat().map((item) => (isObject(item) ? item[key] : item)).filter(isRecordKey);
+      linked.set(field.target, [...(linked.get(field.target) ?? []), ...ids]);
     }
-    level = next;
   }
   return linked;
 }
@@ -90,11 +64,8 @@ export async function linksWithinScope(ctx: Context, next: Next) {
       changed.get(field.target)!.push(...(await relation.find()).map((row) => row.get(key)));
     }
   }
-  if (WRITES.has(action.actionName)) {
-    const start = association === undefined ? source : field?.target;
-    for (const [target, ids] of rowsLinkedByValues(collections, start, action.params.values)) {
-      changed.set(target, [...(changed.get(target) ?? []), ...ids]);
-    }
+  for (const [target, ids] of rowsLinkedByValues(ctx, collections)) {
+    changed.set(target, [...(changed.get(target) ?? []), ...ids]);
   }
   for (const [target, ids] of changed) {
     if (!(await withinScope(ctx, target, 'update', ids))) {

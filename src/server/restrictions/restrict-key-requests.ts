@@ -11,7 +11,7 @@ import { keyMayCall } from './signed-in-actions';
 import { CONFIGURATION_READS } from './configuration';
 import { badFilterOperator, badFilterVariable, type FilterDatabase } from './filter-operators';
 import { sendsFlowContext } from './flow-context';
-import { badValue } from '../bad-input/values-shape';
+import { badValue } from '../written-values';
 import { VALUE_TYPE_MESSAGE } from '../bad-input/requests';
 import { chartCollection, collectionWorkedOn, rootKeyStaysOnData } from './root-keys';
 import { isFieldPath, namesFieldsPlainly, readsSecrets } from './secret-reads';
