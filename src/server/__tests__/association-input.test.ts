@@ -29,6 +29,7 @@ describe('bad input through associations', () => {
         { name: 'tags', type: 'belongsToMany', target: 'tags' },
         { name: 'lead', type: 'belongsTo', target: 'tags' },
         { name: 'notes', type: 'hasMany', target: 'notes', foreignKey: 'postId' },
+        { name: 'cover', type: 'hasOne', target: 'notes', foreignKey: 'coverOfId' },
         { name: 'codes', type: 'array' },
         { name: 'grp', type: 'integer', validation: { type: 'number', rules: [{ key: 'max', name: 'max', args: { limit: 100 } }] } },
         { name: 'rank', type: 'sort', scopeKey: 'grp' },
@@ -250,6 +251,12 @@ describe('bad input through associations', () => {
     expect(await noteOf(myNote)).toBeNull();
     expect((await withKey(app, scoped).post(`/api/posts/${mine.get('id')}/notes:add`).send([myNote.get('id')])).status).toBe(200);
     expect(await noteOf(myNote)).toBe(mine.get('id'));
+    // A has-one: set names one row, and unlinks the one linked now.
+    const cover = (tk: unknown) => withKey(app, scoped).post(`/api/posts/${mine.get('id')}/cover:set`).send({ tk });
+    const mySet = await cover(myNote.get('id'));
+    expect(mySet.status, JSON.stringify(mySet.body)).toBe(200);
+    expect((await cover(theirNote.get('id'))).status).toBe(400);
+    expect((await app.db.getRepository('notes').findOne({ filterByTk: theirNote.get('id') })).get('coverOfId')).toBeNull();
   });
 
   it('changes a relation to one only through its own collection, and imports no rowDefaultValues', async () => {

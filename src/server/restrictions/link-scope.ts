@@ -58,10 +58,13 @@ export async function linksWithinScope(ctx: Context, next: Next) {
     changed.set(field.target, linkedIds(ctx));
     if (action.actionName === 'set') {
       // The rows linked now, which set unlinks.
-      const relation = collections.getRepository(action.resourceName, action.sourceId) as { find(): Promise<{ get(name: string): unknown }[]> };
+      type Row = { get(name: string): unknown };
+      const relation = collections.getRepository(action.resourceName, action.sourceId) as { find(): Promise<Row[] | Row | null> };
       const target = collections.getCollection(field.target);
       const key = target?.filterTargetKey ?? target?.model.primaryKeyAttribute ?? 'id';
-      changed.get(field.target)!.push(...(await relation.find()).map((row) => row.get(key)));
+      // A has-one's repository finds its one row, or none.
+      const linkedNow = [await relation.find()].flat().filter((row): row is Row => row !== null);
+      changed.get(field.target)!.push(...linkedNow.map((row) => row.get(key)));
     }
   }
   for (const [target, ids] of rowsLinkedByValues(ctx, collections)) {
