@@ -247,6 +247,10 @@ describe('bad input through associations', () => {
       expect(res.status, `${path}: ${JSON.stringify(res.body)}`).toBe(400);
       expect(res.body.errors[0].message).toMatch(/^There is no record this request may change: /);
     }
+    // An update that gives the notes anew unlinks theirs.
+    const unlinking = await withKey(app, scoped).post(`/api/posts:update?filterByTk=${mine.get('id')}`).send({ notes: [myNote.get('id')] });
+    expect(unlinking.status, JSON.stringify(unlinking.body)).toBe(400);
+    expect(unlinking.body.errors[0].message).toMatch(new RegExp(`^There is no record this request may change: .*${theirNote.get('id')}`));
     expect(await noteOf(theirNote)).toBe(mine.get('id'));
     expect(await noteOf(myNote)).toBeNull();
     expect((await withKey(app, scoped).post(`/api/posts/${mine.get('id')}/notes:add`).send([myNote.get('id')])).status).toBe(200);

@@ -29,8 +29,7 @@ function rowsLinkedByValues(ctx: Context, collections: Collections): Map<string,
   const linked = new Map<string, unknown[]>();
   for (const { field, value } of writtenValues(ctx)) {
     if (field.target !== undefined && LINKED_ON_TARGET.has(field.type ?? '')) {
-      const target = collections.getCollection(field.target);
-      const key = target?.filterTargetKey ?? target?.model.primaryKeyAttribute ?? 'id';
+      const key = keyOf(collections, field.target);
       const ids = [value].flat().map((item) => (isObject(item) ? item[key] : item)).filter(isRecordKey);
       linked.set(field.target, [...(linked.get(field.target) ?? []), ...ids]);
     }
@@ -38,12 +37,30 @@ function rowsLinkedByValues(ctx: Context, collections: Collections): Map<string,
   return linked;
 }
 
+const keyOf = (collections: Collections, name: string) => {
+  const collection = collections.getCollection(name);
+  return collection?.filterTargetKey ?? collection?.model.primaryKeyAttribute ?? 'id';
+};
+
+type Row = { get(name: string): unknown };
+
+/** The keys of the rows an association of one record links now (a has-one's repository finds one row, or none). */
+async function linkedNow(collections: Collections, resourceName: string, sourceId: unknown, target: string): Promise<unknown[]> {
+  const relation = collections.getRepository(resourceName, sourceId) as { find(): Promise<Row[] | Row | null> };
+  const key = keyOf(collections, target);
+  return [await relation.find()]
+    .flat()
+    .filter((row): row is Row => row !== null)
+    .map((row) => row.get(key));
+}
+
 /**
  * After the ACL, on requests made with a key. A has-many or has-one relation keeps its link on
  * the target row (its foreign key), so linking, unlinking or re-linking an existing row writes
  * that row; the host's ACL asks only for the source's `update` (link actions) or turns the ids
  * in a body's values into links without asking at all. Each such row must be one the key's role
- * may `update`, within its scope; for `set`, so must the rows it unlinks.
+ * may `update`, within its scope; so must the rows it unlinks (`set`, or an update of one
+ * record that gives the relation anew).
  */
 export async function linksWithinScope(ctx: Context, next: Next) {
   const { action } = ctx;
@@ -54,21 +71,29 @@ export async function linksWithinScope(ctx: Context, next: Next) {
   const [source, association] = action.resourceName.split('.');
   const field = association === undefined ? undefined : collections.getCollection(source)?.getField(association);
   const changed = new Map<string, unknown[]>();
+  const add = (target: string, ids: unknown[]) => changed.set(target, [...(changed.get(target) ?? []), ...ids]);
   if (field?.target !== undefined && LINKED_ON_TARGET.has(field.type ?? '') && LINK_ACTIONS.has(action.actionName)) {
-    changed.set(field.target, linkedIds(ctx));
+    add(field.target, linkedIds(ctx));
     if (action.actionName === 'set') {
       // The rows linked now, which set unlinks.
-      type Row = { get(name: string): unknown };
-      const relation = collections.getRepository(action.resourceName, action.sourceId) as { find(): Promise<Row[] | Row | null> };
-      const target = collections.getCollection(field.target);
-      const key = target?.filterTargetKey ?? target?.model.primaryKeyAttribute ?? 'id';
-      // A has-one's repository finds its one row, or none.
-      const linkedNow = [await relation.find()].flat().filter((row): row is Row => row !== null);
-      changed.get(field.target)!.push(...linkedNow.map((row) => row.get(key)));
+      add(field.target, await linkedNow(collections, action.resourceName, action.sourceId, field.target));
     }
   }
   for (const [target, ids] of rowsLinkedByValues(ctx, collections)) {
-    changed.set(target, [...(changed.get(target) ?? []), ...ids]);
+    add(target, ids);
+  }
+  // An update of one record whose values give a has-many or has-one anew unlinks the rows linked now.
+  const { filterByTk, values } = action.params;
+  if (action.actionName === 'update' && association === undefined && isRecordKey(filterByTk) && isObject(values)) {
+    for (const [name, value] of Object.entries(values)) {
+      const given = collections.getCollection(source)?.getField(name);
+      const target = given?.target;
+      if (target !== undefined && LINKED_ON_TARGET.has(given?.type ?? '')) {
+        const key = keyOf(collections, target);
+        const kept = new Set([value].flat().map((item) => String(isObject(item) ? item[key] : item)));
+        add(target, (await linkedNow(collections, `${source}.${name}`, filterByTk, target)).filter((id) => !kept.has(String(id))));
+      }
+    }
   }
   for (const [target, ids] of changed) {
     if (!(await withinScope(ctx, target, 'update', ids))) {
