@@ -248,9 +248,13 @@ describe('bad input through associations', () => {
       expect(res.body.errors[0].message).toMatch(/^There is no record this request may change: /);
     }
     // An update that gives the notes anew unlinks theirs.
-    const unlinking = await withKey(app, scoped).post(`/api/posts:update?filterByTk=${mine.get('id')}`).send({ notes: [myNote.get('id')] });
-    expect(unlinking.status, JSON.stringify(unlinking.body)).toBe(400);
-    expect(unlinking.body.errors[0].message).toMatch(new RegExp(`^There is no record this request may change: .*${theirNote.get('id')}`));
+    // Both refusals name the post the request names, never the note found linked to it.
+    for (const [path, body] of [
+      [`/api/posts:update?filterByTk=${mine.get('id')}`, { notes: [myNote.get('id')] }],
+      [`/api/posts/${mine.get('id')}/notes:set`, [myNote.get('id')]],
+    ] as const) {
+      badInput(await withKey(app, scoped).post(path).send(body as object), `There is no record this request may change: ${mine.get('id')}.`, `${path}, unlinking`);
+    }
     expect(await noteOf(theirNote)).toBe(mine.get('id'));
     expect(await noteOf(myNote)).toBeNull();
     expect((await withKey(app, scoped).post(`/api/posts/${mine.get('id')}/notes:add`).send([myNote.get('id')])).status).toBe(200);

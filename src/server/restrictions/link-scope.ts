@@ -70,17 +70,19 @@ export async function linksWithinScope(ctx: Context, next: Next) {
   const collections = (ctx.dataSource?.collectionManager ?? ctx.db) as unknown as Collections;
   const [source, association] = action.resourceName.split('.');
   const field = association === undefined ? undefined : collections.getCollection(source)?.getField(association);
-  const changed = new Map<string, unknown[]>();
-  const add = (target: string, ids: unknown[]) => changed.set(target, [...(changed.get(target) ?? []), ...ids]);
+  // The rows the request names, and those the server finds it would unlink: a refusal names only
+  // what the request sent (the rows linked now may be rows the key's role cannot see).
+  const named = new Map<string, unknown[]>();
+  const unlinked = new Map<string, unknown[]>();
+  const add = (into: Map<string, unknown[]>, target: string, ids: unknown[]) => into.set(target, [...(into.get(target) ?? []), ...ids]);
   if (field?.target !== undefined && LINKED_ON_TARGET.has(field.type ?? '') && LINK_ACTIONS.has(action.actionName)) {
-    add(field.target, linkedIds(ctx));
+    add(named, field.target, linkedIds(ctx));
     if (action.actionName === 'set') {
-      // The rows linked now, which set unlinks.
-      add(field.target, await linkedNow(collections, action.resourceName, action.sourceId, field.target));
+      add(unlinked, field.target, await linkedNow(collections, action.resourceName, action.sourceId, field.target));
     }
   }
   for (const [target, ids] of rowsLinkedByValues(ctx, collections)) {
-    add(target, ids);
+    add(named, target, ids);
   }
   // An update of one record whose values give a has-many or has-one anew unlinks the rows linked now.
   const { filterByTk, values } = action.params;
@@ -91,14 +93,25 @@ export async function linksWithinScope(ctx: Context, next: Next) {
       if (target !== undefined && LINKED_ON_TARGET.has(given?.type ?? '')) {
         const key = keyOf(collections, target);
         const kept = new Set([value].flat().map((item) => String(isObject(item) ? item[key] : item)));
-        add(target, (await linkedNow(collections, `${source}.${name}`, filterByTk, target)).filter((id) => !kept.has(String(id))));
+        add(unlinked, target, (await linkedNow(collections, `${source}.${name}`, filterByTk, target)).filter((id) => !kept.has(String(id))));
       }
     }
   }
-  for (const [target, ids] of changed) {
-    if (!(await withinScope(ctx, target, 'update', ids))) {
-      throwKeywardError(ctx, refusals.badInput('There is no record this request may change: {{id}}.', { id: ids.map(String).join(', ').slice(0, 100) }));
+  const refused = async (rows: Map<string, unknown[]>) => {
+    for (const [target, ids] of rows) {
+      if (!(await withinScope(ctx, target, 'update', ids))) {
+        return true;
+      }
     }
+    return false;
+  };
+  if (await refused(named)) {
+    const ids = [...named.values()].flat().map(String);
+    throwKeywardError(ctx, refusals.badInput('There is no record this request may change: {{id}}.', { id: ids.join(', ').slice(0, 100) }));
+  }
+  if (await refused(unlinked)) {
+    // The record whose links would go, as the request named it.
+    throwKeywardError(ctx, refusals.badInput('There is no record this request may change: {{id}}.', { id: String(action.sourceId ?? filterByTk).slice(0, 100) }));
   }
   await next();
 }
