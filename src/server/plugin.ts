@@ -52,7 +52,9 @@ import { trustedProxiesFromEnv } from './restrictions/client-address';
 import { counterFor, RateLimiter } from './restrictions/rate-limit';
 import { guardHandover, HANDOVER_ACTIONS, handoverActions } from './handover/actions';
 import { Handover } from './handover/handover';
+import { sharesCache } from './cluster/change-stamp';
 import { useRedisPubSub } from './cluster/redis-pub-sub';
+import { revocationPath } from './cluster/revocation-path';
 
 interface ErrorHandlerLike {
   handlers: { guard: (error: unknown) => boolean; render: (error: any, ctx: any) => void }[];
@@ -256,6 +258,7 @@ export class PluginKeywardServer extends Plugin {
       this.tracker.start();
       this.usage.start();
       await changes.start();
+      this.app.log.info(revocationPath({ pubSub: await this.app.pubSubManager.isConnected(), sharedCache: sharesCache(this.app) }));
       // Before the first sync (or the upgrade that adds the column) there is nothing to load;
       // a key left unrouted falls to the host's basic auth, which refuses it: it is blocked there.
       await this.store.loadImported().catch((error) => this.app.log.warn('Imported API keys not loaded', { error }));

@@ -15,6 +15,11 @@ interface RedisLike {
   get(key: string): Promise<string | null>;
 }
 
+/** Whether the host's cache is Redis, which every node of a cluster shares (memory is one process's). */
+export function sharesCache(app: { cacheManager?: { defaultStore?: string } }): boolean {
+  return app.cacheManager?.defaultStore === 'redis';
+}
+
 /**
  * The stamp in the host's cache as it is at the time (it is replaced when the app restarts):
  * an atomic INCR on Redis, shared by the cluster; otherwise a number in the cache, which one
@@ -22,7 +27,7 @@ interface RedisLike {
  */
 export function stampStore(host: { cacheManager?: { defaultStore?: string }; cache: unknown }, name: string): StampStore {
   const app = host as { cacheManager?: { defaultStore?: string }; cache: HostCache };
-  const redis = () => (app.cacheManager?.defaultStore === 'redis' ? app.cache.store?.store?.client : undefined);
+  const redis = () => (sharesCache(app) ? app.cache.store?.store?.client : undefined);
   const key = () => (app.cache.key ? app.cache.key(name) : name);
   let local: Promise<unknown> = Promise.resolve();
   return {
