@@ -1,12 +1,19 @@
 // A throwaway Redis server for tests and the cluster run: Debian's redis-server on a free
-// loopback port, nothing persisted, stopped with the process that started it.
+// loopback port, nothing persisted, stopped with the process that started it. Installed first
+// when missing and this runs as root (as src/dev/postgres.mjs does for PostgreSQL).
 import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { freePort } from './free-port.mjs';
 
 export async function startRedis({ port } = {}) {
   if (spawnSync('redis-server', ['--version']).error) {
-    throw new Error('redis-server not found: install it first (apt-get install -y redis-server)');
+    if (typeof process.getuid !== 'function' || process.getuid() !== 0) {
+      throw new Error('redis-server not found: install it first (apt-get install -y redis-server)');
+    }
+    for (const args of [['update', '-qq'], ['install', '-y', '-qq', 'redis-server']]) {
+      const { status } = spawnSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+      if (status !== 0) throw new Error(`apt-get ${args.join(' ')} failed`);
+    }
   }
   port ??= await freePort();
   const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {

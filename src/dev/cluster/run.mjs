@@ -2,9 +2,10 @@
 // 13001, sharing one PostgreSQL database and one Redis (the cache store, and pub/sub through
 // Keyward's opt-in adapter). Checks over HTTP, under load on both nodes at once, that a key
 // revoked on one node is refused on the other within a second, that no answer is wrong or a 5xx,
-// and that usage counts, lastUsedAt and rate limits hold across nodes. Then the same revocations
-// with no pub/sub adapter at all: refused everywhere within 5 s. Prints a summary; exits 1 on a
-// failed check.
+// and that usage counts, lastUsedAt and a rate limit hold across nodes: for the keys of the load
+// (what both nodes counted against what the client was answered) and, idle, for a key asked for
+// on each node in turn. Then the same revocations with no pub/sub adapter at all: refused
+// everywhere within 5 s. Prints a summary; exits 1 on a failed check.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -18,12 +19,13 @@ import { median, printTable } from '../bench/report.mjs';
 const require = createRequire(import.meta.url);
 const autocannon = require('autocannon');
 const { generateKey } = require(path.join(root, 'dist/server/verification/key-format.js'));
+const { ErrorCode } = require(path.join(root, 'dist/constants.js'));
 
 const PORTS = [13000, 13001];
 const SECONDS = Number(process.env.CLUSTER_SECONDS ?? 60);
 const CONNECTIONS = Number(process.env.CLUSTER_CONNECTIONS ?? 50);
 const REVOCATIONS = Number(process.env.CLUSTER_REVOCATIONS ?? 24);
-/** A 200 for a revoked key asked for later than this after the change is a wrong answer. */
+/** A 200 for a revoked key answered later than this after the change is a wrong answer. */
 const REVOKED_WITHIN_MS = 1000;
 const REVOKED_WITHOUT_PUBSUB_MS = 5000;
 const LIST = '/api/todos:list?pageSize=5';
@@ -43,11 +45,40 @@ const percentile = (values, p) => {
 /** The refusal code each key last got. */
 const lastCode = new Map();
 
+/**
+ * Every request with a key, as the client saw it: sent, answered, answers by status or code,
+ * the last 200's send time. Compared with what both nodes counted once they have written it.
+ */
+const seen = new Map();
+const seenOf = (key) => {
+  let entry = seen.get(key);
+  if (!entry) seen.set(key, (entry = { sent: 0, answered: 0, ok: 0, codes: {}, lastOkSent: 0 }));
+  return entry;
+};
+function answered(key, status, body, sentAt) {
+  const entry = seenOf(key);
+  entry.answered++;
+  if (status === 200) {
+    entry.ok++;
+    entry.lastOkSent = Math.max(entry.lastOkSent, sentAt);
+    return;
+  }
+  let code = String(status);
+  try {
+    code = (typeof body === 'string' ? JSON.parse(body) : body).errors[0].code ?? code;
+  } catch {
+    // Not our error shape: counted by its status.
+  }
+  entry.codes[code] = (entry.codes[code] ?? 0) + 1;
+  lastCode.set(key, code);
+}
+
 /** GET todos:list with a key; the status. */
 async function withKey(node, key) {
+  const sentAt = Date.now();
+  seenOf(key).sent++;
   const res = await fetch(`${node.baseUrl}${LIST}`, { headers: { Authorization: `Bearer ${key}` } });
-  const body = await res.json().catch(() => ({}));
-  if (body.errors) lastCode.set(key, body.errors[0]?.code);
+  answered(key, res.status, await res.json().catch(() => ({})), sentAt);
   return res.status;
 }
 
@@ -146,29 +177,36 @@ async function revoke(target, node) {
 }
 
 /**
- * Revokes each target on one node, then probes the other every 25 ms without waiting for
- * answers: the delay is from the change's answer (it is committed then; under load the change
- * itself waits in its node's queue) to the send time of the earliest probe that was refused (a probe waits in the node's queue under load; its send time is when the key was
- * asked for). `pause` goes before each change, so the previous one has settled on every node.
+ * Revokes each target on one node at its own time (`start` + i × `spacing`, by the clock: the
+ * changes do not wait for one another, so under load they all fall within it), then probes the
+ * other node every 25 ms without waiting for answers. Each delay is from the change's answer (it
+ * is committed then; under load the change itself waits in its node's queue) to the first
+ * refusal: to the send time of the earliest probe refused (the refusal came no earlier) and to
+ * the earliest answer refusing (it came no later; under load a probe waits in the node's queue).
+ * The check holds the later one to the limit.
  */
-async function revokeAll(list, { pause, limitMs }) {
-  const delays = [];
-  for (const [i, target] of list.entries()) {
-    await sleep(pause);
+async function revokeAll(list, { start, spacing, limitMs }) {
+  const delays = { sent: [], answered: [], committed: [] };
+  const revokeOne = async (target, i) => {
+    await sleep(start + i * spacing - Date.now());
     const [changer, observer] = i % 2 ? [two, one] : [one, two];
     if ((await withKey(observer, target.token)) !== 200) throw new Error('a key about to be revoked is refused already');
     const entry = (revoked[target.token] = { sent: Date.now() });
     await revoke(target, changer);
     entry.done = Date.now();
+    delays.committed.push(entry.done);
     const probes = [];
-    let refusedAt = Infinity;
-    while (refusedAt === Infinity && Date.now() - entry.done < limitMs + 5000) {
+    let refusedSent = Infinity;
+    let refusedAnswered = Infinity;
+    while (refusedSent === Infinity && Date.now() - entry.done < limitMs + 5000) {
       const sentAt = Date.now();
       probes.push(
         withKey(observer, target.token).then((status) => {
-          judge(target.token, status, sentAt, Date.now(), limitMs);
+          const answeredAt = Date.now();
+          judge(target.token, status, sentAt, answeredAt, limitMs);
           if (status !== 200) {
-            refusedAt = Math.min(refusedAt, sentAt);
+            refusedSent = Math.min(refusedSent, sentAt);
+            refusedAnswered = Math.min(refusedAnswered, answeredAt);
             refusals.add(`${target.kind}: ${status} ${lastCode.get(target.token)}`);
           }
         }),
@@ -185,8 +223,10 @@ async function revokeAll(list, { pause, limitMs }) {
         tally.wrongServed++;
       }
     }
-    delays.push(refusedAt - entry.done);
-  }
+    delays.sent.push(refusedSent - entry.done);
+    delays.answered.push(refusedAnswered - entry.done);
+  };
+  await Promise.all(list.map(revokeOne));
   return delays;
 }
 const refusals = new Set();
@@ -197,6 +237,9 @@ const valid = await Promise.all([0, 1, 2, 3].map(() => newKey(one)));
 const disabled = await newKey(one);
 await asUser(one, 'apiKeys:update', { method: 'POST', params: { filterByTk: String(disabled.id) }, body: { enabled: false } });
 const unknown = [generateKey(), generateKey()];
+// Asked for as often as the rest: mostly 429s, and LIMIT answered per window across both nodes.
+const LIMIT = { limit: 50, windowSeconds: 10 };
+const limitedUnderLoad = await newKey(one, { rateLimit: LIMIT });
 const revocable = await targets(REVOCATIONS, one);
 for (const node of [one, two]) {
   for (const { token } of [...valid, ...revocable]) {
@@ -208,6 +251,7 @@ const kindOf = new Map([
   ...valid.map(({ token }) => [token, 'valid']),
   [disabled.token, 'refused'],
   ...unknown.map((token) => [token, 'refused']),
+  [limitedUnderLoad.token, 'limited'],
   ...revocable.map(({ token }) => [token, 'revocable']),
 ]);
 const tally = { wrong: 0, wrongServed: 0, wrongRefused: 0, fivexx: 0, answers: 0 };
@@ -223,7 +267,8 @@ function judge(token, status, sentAt, answeredAt, revokedWithinMs = REVOKED_WITH
   let wrong = false;
   if (kind === 'valid') wrong = status !== 200;
   else if (kind === 'refused') wrong = status === 200;
-  else if (status === 200) wrong = change?.done !== undefined && sentAt > change.done + revokedWithinMs;
+  else if (kind === 'limited') wrong = status !== 200 && status !== 429;
+  else if (status === 200) wrong = change?.done !== undefined && answeredAt > change.done + revokedWithinMs;
   else wrong = !change || answeredAt < change.sent;
   if (wrong) {
     tally.wrong++;
@@ -237,9 +282,13 @@ function load(node) {
     headers: { authorization: `Bearer ${token}` },
     setupRequest: (request, context) => {
       context.sentAt = Date.now();
+      seenOf(token).sent++;
       return request;
     },
-    onResponse: (status, body, context) => judge(token, status, context.sentAt, Date.now()),
+    onResponse: (status, body, context) => {
+      answered(token, status, body, context.sentAt);
+      judge(token, status, context.sentAt, Date.now());
+    },
   }));
   return autocannon({ url: node.baseUrl, connections: CONNECTIONS, duration: SECONDS, requests });
 }
@@ -257,10 +306,16 @@ async function keywardSubscriptions() {
 const subscribed = { withAdapter: await keywardSubscriptions(), without: -1 };
 
 log(`Loading both nodes for ${SECONDS} s (${CONNECTIONS} connections each), revoking ${REVOCATIONS} keys meanwhile…`);
+const loadStarted = Date.now();
 const loads = Promise.all([load(one), load(two)]);
-await sleep(5000);
-const delays = await revokeAll(revocable, { pause: ((SECONDS - 10) * 1000) / REVOCATIONS - 1000, limitMs: REVOKED_WITHIN_MS });
+// From 5 s in to 10 s before the end, evenly: every change is made and committed under load.
+const delays = await revokeAll(revocable, {
+  start: loadStarted + 5000,
+  spacing: ((SECONDS - 15) * 1000) / REVOCATIONS,
+  limitMs: REVOKED_WITHIN_MS,
+});
 const [loadOne, loadTwo] = await loads;
+const loadEnded = Date.now();
 
 // --- Counted across nodes: usage, lastUsedAt, a rate limit.
 log('Usage and lastUsedAt: 200 requests with one key, alternating nodes…');
@@ -289,10 +344,27 @@ log('Stopping both nodes (each writes what it counted), starting them again with
 await stopAll();
 [one, two] = nodes({ pubSub: false });
 await startAll([one, two]);
-const usage = await (
-  await fetch(`${one.baseUrl}/api/apiKeys:usage?filterByTk=${counted.id}&days=1`, { headers: { Authorization: `Bearer ${userToken}` } })
-).json();
-const usageOf = (key) => usage.data.reduce((sum, day) => sum + (key === 'ok' ? day.ok : day.refusedBy?.[key] ?? 0), 0);
+/** What both nodes counted for a key, as apiKeys:usage answers: `ok`, or a refusal's code; and meta. */
+async function usageFor(id) {
+  const { data, meta } = await (
+    await fetch(`${one.baseUrl}/api/apiKeys:usage?filterByTk=${id}&days=1`, { headers: { Authorization: `Bearer ${userToken}` } })
+  ).json();
+  const of = (key) => data.reduce((sum, day) => sum + (key === 'ok' ? day.ok : day.refusedBy?.[key] ?? 0), 0);
+  return { of, refused: data.reduce((sum, day) => sum + day.refused, 0), meta };
+}
+const usage = await usageFor(counted.id);
+const usageOf = usage.of;
+// Under load: the nodes' counts against the client's. A request sent and never answered (cut at
+// the load's end) may or may not have been counted, so each count lies between what was answered
+// and that plus what was not.
+const underLoad = await Promise.all(
+  [...valid, limitedUnderLoad].map(async ({ id, token }) => ({ token, usage: await usageFor(id), seen: seenOf(token) })),
+);
+const within = (value, low, unanswered) => value >= low && value <= low + unanswered;
+const unansweredOf = ({ sent, answered: got }) => sent - got;
+const validCounts = underLoad.slice(0, valid.length);
+const limitedCounts = underLoad[valid.length];
+const windowsTouched = Math.floor(loadEnded / (LIMIT.windowSeconds * 1000)) - Math.floor(loadStarted / (LIMIT.windowSeconds * 1000)) + 1;
 
 // --- Phase 2: no pub/sub adapter; the shared cache's change counter carries revocations.
 subscribed.without = await keywardSubscriptions();
@@ -300,7 +372,7 @@ log('Revoking 6 keys with no pub/sub adapter…');
 const revocableLater = await targets(6, one);
 for (const node of [one, two]) for (const { token } of revocableLater) await withKey(node, token);
 revocableLater.forEach(({ token }) => kindOf.set(token, 'revocable'));
-const delaysWithout = await revokeAll(revocableLater, { pause: 1500, limitMs: REVOKED_WITHOUT_PUBSUB_MS });
+const delaysWithout = await revokeAll(revocableLater, { start: Date.now() + 1500, spacing: 1500, limitMs: REVOKED_WITHOUT_PUBSUB_MS });
 await stopAll();
 
 // --- The summary.
@@ -315,12 +387,20 @@ printTable(
   ['node', 'req/s', 'p50 ms', 'p99 ms', 'requests', '2xx', 'non-2xx'],
   perNode.map(([port, result]) => [port, Math.round(result.requests.average), result.latency.p50, result.latency.p99, result.requests.total, result['2xx'], result.non2xx]),
 );
-console.log(`\nRevocation on one node, first refusal on the other (${delays.length} changes: delete, disable, role removed)`);
+console.log(
+  `\nRevocation on one node, first refusal on the other (${delays.answered.length} changes: delete, disable, role removed); ms from the change's answer to the first refusal's answer (to its request's send time)`,
+);
+/** p50, p99, max: to the refusal's answer, its request's send time in brackets. */
+const figures = ({ answered: a, sent }) => [
+  `${median(a)} (${median(sent)})`,
+  `${percentile(a, 99)} (${percentile(sent, 99)})`,
+  `${Math.max(...a)} (${Math.max(...sent)})`,
+];
 printTable(
   ['pub/sub', 'p50 ms', 'p99 ms', 'max ms', 'changes'],
   [
-    ['Keyward Redis adapter, under load', median(delays), percentile(delays, 99), Math.max(...delays), delays.length],
-    ['none (cache counter), idle', median(delaysWithout), percentile(delaysWithout, 99), Math.max(...delaysWithout), delaysWithout.length],
+    ['Keyward Redis adapter, under load', ...figures(delays), delays.answered.length],
+    ['none (cache counter), idle', ...figures(delaysWithout), delaysWithout.answered.length],
   ],
 );
 console.log(`  refusals seen: ${[...refusals].sort().join('; ')}`);
@@ -333,10 +413,13 @@ check(
   tally.wrong === 0,
   `no wrong answer: ${tally.wrong} (${tally.wrongRefused} valid keys refused, ${tally.wrongServed} refused keys served) in ${tally.answers}`,
 );
-check(Math.max(...delays) <= REVOKED_WITHIN_MS, `revoked within ${REVOKED_WITHIN_MS} ms on the other node under load: max ${Math.max(...delays)} ms`);
 check(
-  Math.max(...delaysWithout) <= REVOKED_WITHOUT_PUBSUB_MS,
-  `revoked within ${REVOKED_WITHOUT_PUBSUB_MS} ms with no pub/sub adapter: max ${Math.max(...delaysWithout)} ms`,
+  Math.max(...delays.answered) <= REVOKED_WITHIN_MS,
+  `revoked within ${REVOKED_WITHIN_MS} ms on the other node under load: max ${Math.max(...delays.answered)} ms to the refusal's answer`,
+);
+check(
+  Math.max(...delaysWithout.answered) <= REVOKED_WITHOUT_PUBSUB_MS,
+  `revoked within ${REVOKED_WITHOUT_PUBSUB_MS} ms with no pub/sub adapter: max ${Math.max(...delaysWithout.answered)} ms to the refusal's answer`,
 );
 check(usageOf('ok') === countedDisabledAfter + 1, `usage counts both nodes' answers: ${usageOf('ok')} of ${countedDisabledAfter + 1}`);
 check(refusedDisabled === 20, `a key disabled on one node is refused on both: ${refusedDisabled} of 20`);
@@ -353,6 +436,31 @@ check(
 const allowed = limitStatuses.filter((status) => status === 200).length;
 const limitedOut = limitStatuses.filter((status) => status === 429).length;
 check(allowed === 50 && limitedOut === 100, `a limit of 50 is 50 across both nodes: ${allowed} answered, ${limitedOut} × 429`);
+const sum = (list, pick) => list.reduce((total, item) => total + pick(item), 0);
+check(
+  validCounts.every(({ usage: { of, refused }, seen }) => within(of('ok'), seen.ok, unansweredOf(seen)) && refused === 0),
+  `under load, usage counts each valid key's answers: ${sum(validCounts, ({ usage: { of } }) => of('ok'))} counted, ${sum(validCounts, ({ seen }) => seen.ok)} answered (+ ${sum(validCounts, ({ seen }) => unansweredOf(seen))} cut at the end), 0 refused`,
+);
+check(
+  validCounts.every(({ usage: { meta }, seen }) => Date.parse(meta.lastUsedAt) >= seen.lastOkSent && Date.parse(meta.lastUsedAt) <= loadEnded + 1000),
+  `under load, each valid key's lastUsedAt is its last use on either node: ${validCounts.map(({ usage: { meta }, seen }) => Date.parse(meta.lastUsedAt) - seen.lastOkSent).join(' / ')} ms after the last answered request was sent`,
+);
+const limitedSeen = limitedCounts.seen;
+const limitedOk = limitedCounts.usage.of('ok');
+const limitedRefused = limitedCounts.usage.of(ErrorCode.RATE_LIMITED);
+check(
+  limitedSeen.ok <= LIMIT.limit * windowsTouched && limitedSeen.ok >= LIMIT.limit * (windowsTouched - 2),
+  `under load, a limit of ${LIMIT.limit} per ${LIMIT.windowSeconds} s holds across both nodes: ${limitedSeen.ok} answered in ${windowsTouched} windows (at most ${LIMIT.limit * windowsTouched}), ${limitedSeen.codes[ErrorCode.RATE_LIMITED] ?? 0} × 429`,
+);
+check(
+  within(limitedOk, limitedSeen.ok, unansweredOf(limitedSeen)) &&
+    within(limitedRefused, limitedSeen.codes[ErrorCode.RATE_LIMITED] ?? 0, unansweredOf(limitedSeen)),
+  `under load, usage counts the limited key's answers and refusals: ${limitedOk} and ${limitedRefused} counted, ${limitedSeen.ok} and ${limitedSeen.codes[ErrorCode.RATE_LIMITED] ?? 0} answered (+ ${unansweredOf(limitedSeen)} cut at the end)`,
+);
+check(
+  delays.committed.every((at) => at < loadEnded),
+  `every revocation was made under load: ${delays.committed.filter((at) => at < loadEnded).length} of ${delays.committed.length} committed before the load ended`,
+);
 console.log(`\nDone in ${Math.round((Date.now() - startedAt) / 1000)} s.`);
 
 await redis.stop();
