@@ -255,6 +255,19 @@ describe('bad input through associations', () => {
     ] as const) {
       badInput(await withKey(app, scoped).post(path).send(body as object), `There is no record this request may change: ${mine.get('id')}.`, `${path}, unlinking`);
     }
+    // The rows an update unlinks are found record by record: by filter, or by a list of keys,
+    // they would go unseen; a bulk update's records are each checked.
+    for (const path of [
+      `/api/posts:update?filter=${encodeURIComponent(JSON.stringify({ id: mine.get('id') }))}`,
+      `/api/posts:update?filterByTk[]=${mine.get('id')}`,
+    ]) {
+      badInput(await withKey(app, scoped).post(path).send({ notes: [] }), 'With an API key, an update that gives notes anew names one record by filterByTk.', path);
+    }
+    badInput(
+      await withKey(app, scoped).post(`/api/posts:update?filterByTk=${mine.get('id')}`).send([{ id: mine.get('id'), notes: [myNote.get('id')] }]),
+      `There is no record this request may change: ${mine.get('id')}.`,
+      'bulk update, unlinking',
+    );
     expect(await noteOf(theirNote)).toBe(mine.get('id'));
     expect(await noteOf(myNote)).toBeNull();
     expect((await withKey(app, scoped).post(`/api/posts/${mine.get('id')}/notes:add`).send([myNote.get('id')])).status).toBe(200);

@@ -84,16 +84,30 @@ export async function linksWithinScope(ctx: Context, next: Next) {
   for (const [target, ids] of rowsLinkedByValues(ctx, collections)) {
     add(named, target, ids);
   }
-  // An update of one record whose values give a has-many or has-one anew unlinks the rows linked now.
+  // An update whose values give a has-many or has-one anew unlinks the rows linked now: found for
+  // one record at a time, so the update must name each (by filterByTk, or in each record of a
+  // bulk update); by filter, or by a list of keys, the rows it would unlink go unseen.
   const { filterByTk, values } = action.params;
-  if (action.actionName === 'update' && association === undefined && isRecordKey(filterByTk) && isObject(values)) {
-    for (const [name, value] of Object.entries(values)) {
-      const given = collections.getCollection(source)?.getField(name);
-      const target = given?.target;
-      if (target !== undefined && LINKED_ON_TARGET.has(given?.type ?? '')) {
+  const updated = association === undefined ? source : field?.target;
+  if (action.actionName === 'update' && updated !== undefined) {
+    const recordKey = keyOf(collections, updated);
+    const records: [unknown, unknown][] = Array.isArray(values) ? values.map((item) => [isObject(item) ? item[recordKey] : undefined, item]) : [[filterByTk, values]];
+    for (const [tk, recordValues] of records) {
+      if (!isObject(recordValues)) {
+        continue;
+      }
+      for (const [name, value] of Object.entries(recordValues)) {
+        const given = collections.getCollection(updated)?.getField(name);
+        const target = given?.target;
+        if (target === undefined || !LINKED_ON_TARGET.has(given?.type ?? '')) {
+          continue;
+        }
+        if (!isRecordKey(tk)) {
+          throwKeywardError(ctx, refusals.badInput('With an API key, an update that gives {{field}} anew names one record by filterByTk.', { field: name.slice(0, 100) }));
+        }
         const key = keyOf(collections, target);
         const kept = new Set([value].flat().map((item) => String(isObject(item) ? item[key] : item)));
-        add(unlinked, target, (await linkedNow(collections, `${source}.${name}`, filterByTk, target)).filter((id) => !kept.has(String(id))));
+        add(unlinked, target, (await linkedNow(collections, `${updated}.${name}`, tk, target)).filter((id) => !kept.has(String(id))));
       }
     }
   }
@@ -111,7 +125,13 @@ export async function linksWithinScope(ctx: Context, next: Next) {
   }
   if (await refused(unlinked)) {
     // The record whose links would go, as the request named it.
-    throwKeywardError(ctx, refusals.badInput('There is no record this request may change: {{id}}.', { id: String(action.sourceId ?? filterByTk).slice(0, 100) }));
+    const id =
+      action.actionName !== 'update'
+        ? action.sourceId
+        : Array.isArray(values)
+          ? values.map((item) => (isObject(item) ? item[keyOf(collections, updated ?? source)] : item)).join(', ')
+          : filterByTk;
+    throwKeywardError(ctx, refusals.badInput('There is no record this request may change: {{id}}.', { id: String(id).slice(0, 100) }));
   }
   await next();
 }
