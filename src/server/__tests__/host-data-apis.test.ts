@@ -77,6 +77,17 @@ describe('host data APIs and the apiKeys collection', () => {
         expect((await chart(agent, { dimensions: [{ field: ['id'] }], filter: { [spelled]: { $startsWith: hashes[0][0] } } })).status, spelled).toBe(403);
       }
     }
+    // A column compared with the hash ($col) is an oracle: with a value one controls, a binary search.
+    for (const column of ['hash', 'apiKeys.hash', 'HASH']) {
+      const compared = await chart(agent, {
+        measures: [{ field: ['id'], aggregation: 'count', alias: 'n' }],
+        dimensions: [{ field: ['name'] }],
+        filter: { name: { $gt: { $col: column } } },
+      });
+      noHash(compared.body);
+      expect(compared.status, `${column}: ${JSON.stringify(compared.body)}`).toBe(403);
+    }
+    await expect(app.db.getRepository('apiKeys').count({ filter: { name: { $lte: { $col: 'hash' } } } })).rejects.toThrow();
     // Refused inside a database hook, far from the request: still its code, in the caller's language.
     const inChinese = await chart((agent as unknown as SuperAgentTest).set('X-Locale', 'zh-CN'), { dimensions: [{ field: ['hash'] }] });
     expect(inChinese.body.errors[0]).toEqual({ code: ErrorCode.ACTION_NOT_ALLOWED, message: 'API 密钥的哈希既不能读取也不能查询。' });

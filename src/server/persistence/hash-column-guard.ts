@@ -13,10 +13,12 @@ const refusal = () =>
 /** Without case: SQLite and MySQL read `HASH` as the same column, and no other field has the name. */
 const namesHash = (name: string) => /(^|[$.])hash\$?$/i.test(name);
 const SKIPPED = new Set(['model', 'association', 'transaction', 'context', 'parent']);
+/** `{ [Op.col]: 'hash' }` (a filter's `$col`) compares with a column: its value is a name, not data. */
+const COLUMN_OPERATORS = new Set<string | symbol>([Symbol.for('col'), '$col']);
 
 /**
  * Whether a query fragment names the column. In `where` objects the keys are column names and
- * string values are data; in orders, groups and attribute lists strings are column names; in
+ * string values are data, but for `Op.col`; in orders, groups and attribute lists strings are column names; in
  * Sequelize's col/fn/literal/where objects the column hides in `col`, `args`, `val`, `attribute`.
  */
 function mentionsHash(value: unknown, stringsAreNames: boolean, depth = 0): boolean {
@@ -47,7 +49,7 @@ function mentionsHash(value: unknown, stringsAreNames: boolean, depth = 0): bool
   return Reflect.ownKeys(node).some(
     (key) =>
       !SKIPPED.has(String(key)) &&
-      ((typeof key === 'string' && namesHash(key)) || mentionsHash(node[key], false, depth + 1)),
+      ((typeof key === 'string' && namesHash(key)) || mentionsHash(node[key], COLUMN_OPERATORS.has(key), depth + 1)),
   );
 }
 
