@@ -164,8 +164,30 @@ function readsTimezone(timezone: string): boolean {
   }
 }
 
+/** Whether text anywhere in a parsed query or body, a name or a value, holds a NUL character. */
+function holdsNul(root: unknown): boolean {
+  const stack = [root];
+  while (stack.length) {
+    const node = stack.pop();
+    if (typeof node === 'string') {
+      if (node.includes('\u0000')) {
+        return true;
+      }
+    } else if (Array.isArray(node)) {
+      stack.push(...node);
+    } else if (isObject(node)) {
+      for (const [name, value] of Object.entries(node)) {
+        stack.push(name, value);
+      }
+    }
+  }
+  return false;
+}
+
+export const NUL_MESSAGE = 'Text in the request holds a NUL character, which the database does not take.';
+
 /** What the host's request parsing reads as it does, where it throws. */
-function unparsable(ctx: Context): KeywardError | undefined {
+function unparsable(ctx: Context, withKey: boolean): KeywardError | undefined {
   const name = ctx.get('X-Data-Source');
   if (name && !ctx.app.dataSourceManager.dataSources.has(name)) {
     // A 500 of the host's data-source step.
@@ -193,6 +215,12 @@ function unparsable(ctx: Context): KeywardError | undefined {
   if (nestsDeeper(bodyOf(ctx), BODY_DEPTH_LIMIT)) {
     return refusals.badInput('The request body nests deeper than {{limit}} levels.', { limit: BODY_DEPTH_LIMIT });
   }
+  // No database keeps a NUL in text: SQLite's SQL ends at it (a 500), PostgreSQL gets the text
+  // `\0` instead (a changed value; in a JSON field, one that fails every later JSON-path filter
+  // on the collection, a 500 for everyone). Our own actions say it of their fields themselves.
+  if (withKey && (decodedPath(ctx.path).includes('\u0000') || holdsNul(query) || holdsNul(bodyOf(ctx)))) {
+    return refusals.badInput(NUL_MESSAGE);
+  }
   // Read as the host reads them (parseInt); the offset it computes must be one a database takes.
   const number = (value: unknown, fallback: number) => (value === undefined ? fallback : typeof value === 'string' ? parseInt(value, 10) : NaN);
   const page = number(query.page, 1);
@@ -206,7 +234,8 @@ function unparsable(ctx: Context): KeywardError | undefined {
 /** Ahead of the data sources: a request of ours that the host would not parse is refused. */
 export function checkRequestShape(isImported: ImportedTokenCheck) {
   return async function checkRequestShape(ctx: Context, next: Next) {
-    const refusal = isOurs(ctx, isImported) ? unparsable(ctx) : undefined;
+    const withKey = presentedKey(ctx, isImported) !== undefined;
+    const refusal = withKey || addressesOurs(ctx) ? unparsable(ctx, withKey) : undefined;
     if (refusal) {
       throwKeywardError(ctx, refusal);
     }
@@ -320,9 +349,35 @@ const inQuery = (_: unknown, ctx: Context) => ctx.action?.actionName === 'query'
  */
 function quotedValueSent(error: unknown, ctx: Context): boolean {
   const message = messageOf(error);
-  const value = /"([^"]+)"/.exec(message)?.[1] ?? /'([^']+)' for column/.exec(message)?.[1];
-  return value !== undefined && sent(ctx, value);
+  // PostgreSQL quotes the value last, as it is (quotes inside it too), or, out of range, midway.
+  const value = /: "(.*)"$/s.exec(message)?.[1] ?? /"([^"]*)"/.exec(message)?.[1] ?? /'([^']*)' for column/.exec(message)?.[1];
+  if (value === undefined) {
+    return false;
+  }
+  const values = sentValues(ctx);
+  switch (value) {
+    case '':
+      return values.includes('');
+    // What Sequelize writes for a date it cannot read (moment's text), and for an object where a
+    // plain value goes: from a value the request sent in place of one.
+    case 'Invalid date':
+      return values.some((item) => item !== null && typeof item !== 'object');
+    case '[object Object]': {
+      const body = bodyOf(ctx);
+      return [body]
+        .flat()
+        .some((record) => isObject(record) && Object.values(record).some((item) => isObject(item) || Array.isArray(item)));
+    }
+  }
+  // A date PostgreSQL's range refuses comes back in Sequelize's format: the day as sent, then a time.
+  return sent(ctx, value) || values.some((item) => typeof item === 'string' && item.length >= 4 && value.startsWith(item.slice(0, 10)));
 }
+
+/** The request's own filter: in its query string, or in its body (a chart's, `query`'s). */
+const filterSent = (_: unknown, ctx: Context) => {
+  const body = bodyOf(ctx);
+  return sentQuery(ctx)?.filter !== undefined || (isObject(body) && body.filter !== undefined);
+};
 
 interface InputError {
   /** The host's error, told by its driver code or its message. */
@@ -369,6 +424,15 @@ const INPUT_ERRORS: readonly InputError[] = [
     },
     message: 'A value in the filter does not fit its operator.',
   },
+  // PostgreSQL: no operator for the two types (`integer = boolean`, `character varying > integer`):
+  // a filter value of another type than its field, or an operator its field does not have.
+  { matches: (error) => driverError(error)?.code === '42883', sentBy: filterSent, message: 'A value in the filter does not fit its operator.' },
+  // Sequelize: a filter name's `::cast` to no type it knows.
+  {
+    matches: (error) => /^Invalid cast type/.test(messageOf(error)),
+    sentBy: (_, ctx) => JSON.stringify([sentQuery(ctx), bodyOf(ctx) ?? null]).includes('::'),
+    message: 'A cast in the filter names no type the database knows.',
+  },
   // Its having clause with an operator that is no plain comparison.
   {
     matches: (error) => /^Unsupported having operator: /.test(messageOf(error)),
@@ -380,7 +444,7 @@ const INPUT_ERRORS: readonly InputError[] = [
   {
     matches: (error) => driverError(error)?.code === 'SQLITE_ERROR' && /unrecognized token/.test(messageOf(error)),
     sentBy: (_, ctx) => decodedPath(ctx.path).includes('\u0000') || sentValues(ctx).some((value) => typeof value === 'string' && value.includes('\u0000')),
-    message: 'Text in the request holds a NUL character, which the database does not take.',
+    message: NUL_MESSAGE,
   },
   // A belongs-to or has-one association's value sent as a list.
   {
