@@ -24,6 +24,8 @@ describe('requestedExpiry', () => {
 
   it('takes an explicit future date', () => {
     expect(requestedExpiry({ expiresAt: '2026-02-01T00:00:00Z' }, now)?.toISOString()).toBe('2026-02-01T00:00:00.000Z');
+    expect(requestedExpiry({ expiresAt: '2026-02-28' }, now)?.toISOString()).toBe('2026-02-28T00:00:00.000Z');
+    expect(requestedExpiry({ expiresAt: '2028-02-29T23:30:00.5+08:00' }, now)?.toISOString()).toBe('2028-02-29T15:30:00.500Z');
     expect(requestedExpiry({ expiresAt: null }, now)).toBeNull();
   });
 
@@ -40,6 +42,13 @@ describe('requestedExpiry', () => {
     { expiresIn: '11y' },
     { expiresIn: { $gt: 1 } },
     { expiresAt: 'yesterday' },
+    // No such day or hour: JavaScript would read each as another date.
+    { expiresAt: '2026-02-30' },
+    { expiresAt: '2026-02-29T00:00:00Z' },
+    { expiresAt: '2026-04-31T12:00:00Z' },
+    { expiresAt: '2026-02-28T24:00:00Z' },
+    { expiresAt: '02/30/2026' },
+    { expiresAt: '2026-2-3' },
     { expiresAt: '2025-12-31T00:00:00Z' },
     { expiresAt: '2099-01-01T00:00:00Z' },
     { expiresAt: { $gt: 1 } },

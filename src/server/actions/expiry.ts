@@ -21,6 +21,22 @@ function durationMs(expiresIn: unknown): number | undefined {
 }
 const EXPIRES_AT_MESSAGE = 'Expiry must be a date in the future, at most {{max}} days ahead.';
 
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * An ISO 8601 date whose day is on the calendar: JavaScript's parser rolls `2027-02-30` over to
+ * March 2nd and takes hour 24, so a mistyped expiry would become another one, unsaid.
+ */
+function isCalendarDate(text: string): boolean {
+  const parts = ISO_DATE.exec(text);
+  if (!parts) {
+    return false;
+  }
+  const [year, month, day, hour = '0'] = parts.slice(1).map((part) => part ?? '0').map(Number);
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour < 24;
+}
+
 /**
  * The expiry a create or update asks for: `expiresAt` (a date) wins over `expiresIn` (a
  * duration, or `'never'`). `undefined` when neither is given, `null` for never. At least a
@@ -29,7 +45,7 @@ const EXPIRES_AT_MESSAGE = 'Expiry must be a date in the future, at most {{max}}
 export function requestedExpiry(values: Record<string, unknown>, now = Date.now()): Date | null | undefined {
   const { expiresAt, expiresIn } = values;
   if (expiresAt !== undefined && expiresAt !== null && expiresAt !== '') {
-    const date = typeof expiresAt === 'string' || typeof expiresAt === 'number' ? new Date(expiresAt) : undefined;
+    const date = (typeof expiresAt === 'string' && isCalendarDate(expiresAt)) || typeof expiresAt === 'number' ? new Date(expiresAt) : undefined;
     const time = date?.getTime();
     if (!date || time === undefined || Number.isNaN(time) || time <= now || time > now + MAX_EXPIRY_DAYS * DAY_MS) {
       throw refusals.badInput(EXPIRES_AT_MESSAGE, { max: MAX_EXPIRY_DAYS });
