@@ -32,7 +32,7 @@ function isCalendarDate(text: string): boolean {
   if (!parts) {
     return false;
   }
-  const [year, month, day, hour = '0'] = parts.slice(1).map((part) => part ?? '0').map(Number);
+  const [year, month, day, hour] = parts.slice(1, 5).map((part) => Number(part ?? 0));
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
   return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour < 24;
 }
