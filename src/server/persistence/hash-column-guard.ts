@@ -10,8 +10,12 @@ type FindOptions = Record<string | symbol, any>;
 const refusal = () =>
   new KeywardError(403, ErrorCode.ACTION_NOT_ALLOWED, 'The hash of an API key can be neither read nor queried.');
 
-/** Without case: SQLite and MySQL read `HASH` as the same column, and no other field has the name. */
-const namesHash = (name: string) => /(^|[$.])hash\$?$/i.test(name);
+/**
+ * Without case: SQLite and MySQL read `HASH` as the same column, and no other field has the name.
+ * Without quotes: Sequelize takes them out of a name it is given (`"hash"`, `` `hash` ``,
+ * `ha"sh`) before quoting it its own way, so each spelling reaches the column.
+ */
+const namesHash = (name: string) => /(^|[$.])hash\$?$/i.test(name.replace(/["`[\]]/g, ''));
 const SKIPPED = new Set(['model', 'association', 'transaction', 'context', 'parent']);
 /** `{ [Op.col]: 'hash' }` (a filter's `$col`) compares with a column: its value is a name, not data. */
 const COLUMN_OPERATORS = new Set<string | symbol>([Symbol.for('col'), '$col']);
