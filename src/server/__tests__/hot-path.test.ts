@@ -9,7 +9,7 @@ import { MemoryCounter, RateLimiter } from '../restrictions/rate-limit';
 import { ExpiringMap } from '../verification/expiring-map';
 import { FailureFlood } from '../verification/failure-flood';
 import { generateKey } from '../verification/key-format';
-import { sha256Hex } from '../verification/sha256';
+import { digestHex, hexDigest, sha256Digest, sha256Hex } from '../verification/sha256';
 import { findKey } from '../verification/verify-key';
 
 const openssl = (text: string) => hash('sha256', text, 'hex');
@@ -40,6 +40,22 @@ describe('SHA-256 of the request path', () => {
     for (const text of ['é', 'keyward_é', '日本語', '\u{1F600}abc', '\ud800', 'a\x80', '\xff', `${'a'.repeat(70)}é`]) {
       expect(sha256Hex(text), JSON.stringify(text)).toBe(openssl(text));
     }
+  });
+
+  it("keys the cache by the same digest, 16 bits a unit, which turns into the stored hex and back", () => {
+    const units = (digest: string) => Array.from({ length: digest.length }, (_, i) => digest.charCodeAt(i));
+    const bytes = (text: string) => Array.from({ length: 16 }, (_, i) => hash('sha256', text, 'buffer').readUInt16BE(i * 2));
+    for (const text of ['', 'abc', generateKey(), 'x'.repeat(119), 'é', '日本語', `${'a'.repeat(70)}é`]) {
+      const digest = sha256Digest(text);
+      expect(digest).toHaveLength(16);
+      expect(units(digest), JSON.stringify(text)).toEqual(bytes(text));
+      expect(digestHex(digest)).toBe(openssl(text));
+      expect(hexDigest(openssl(text))).toBe(digest);
+    }
+    // Every 16-bit unit, lone surrogates and zeros included, survives the round trip.
+    const every = String.fromCharCode(0, 0xd800, 0xdfff, 0xffff, 0x000f, 0x00f0, 0x0f00, 0xf000, 1, 2, 3, 4, 5, 6, 7, 8);
+    expect(hexDigest(digestHex(every))).toBe(every);
+    expect(digestHex(every)).toBe('0000d800dfffffff000f00f00f00f000000100020003000400050006000700' + '08');
   });
 });
 
@@ -117,7 +133,8 @@ describe('finding the presented key', () => {
   };
   const storeWith = (cached: Record<string, KeyRecord>) => {
     const store = {
-      cached: vi.fn((hashed: string) => cached[hashed]),
+      // Keyed by the hex here, as stored; the store is asked by the digest.
+      cached: vi.fn((digest: string) => cached[digestHex(digest)]),
       find: vi.fn(async () => null),
       pending: vi.fn((): Promise<KeyRecord | null> | undefined => undefined),
       isImportedHash: vi.fn(() => false),

@@ -3,7 +3,7 @@ import { type AddressList, compileAllowedIps } from '../restrictions/allowed-ips
 import type { RateLimit } from '../restrictions/rate-limit';
 import { COLLECTION } from '../../constants';
 import { ExpiringMap } from '../verification/expiring-map';
-import { hashKey } from '../verification/key-format';
+import { hashKey, hexDigest } from '../verification/key-format';
 import { HASH_LOOKUP } from './hash-column-guard';
 
 /** What a request needs to know about a key, cached by the key's hash. */
@@ -28,7 +28,10 @@ export interface KeyStoreOptions {
   ttlMs?: number;
 }
 
-/** Looks keys up by hash: from a bounded in-memory cache, else with one database query. */
+/**
+ * Looks keys up by hash: from a bounded in-memory cache, else with one database query. The
+ * cache is keyed by the hash in its short form (`keyDigest`), the database by its hex.
+ */
 export class KeyStore {
   private readonly cache: ExpiringMap<string, KeyRecord>;
   private readonly ttlMs: number;
@@ -51,9 +54,9 @@ export class KeyStore {
     this.ttlMs = ttlMs;
   }
 
-  /** The cached record, at once: the request path awaits nothing for a key it knows. */
-  cached(hash: string, now = Date.now()): KeyRecord | undefined {
-    return this.cache.get(hash, now);
+  /** The cached record, by the key's digest, at once: the request path awaits nothing for a key it knows. */
+  cached(digest: string, now = Date.now()): KeyRecord | undefined {
+    return this.cache.get(digest, now);
   }
 
   /** The lookup of this hash under way, if any: requests for one key at once share one query. */
@@ -62,7 +65,8 @@ export class KeyStore {
   }
 
   find(hash: string): Promise<KeyRecord | null> {
-    const cached = this.cache.get(hash, Date.now());
+    const digest = hexDigest(hash);
+    const cached = this.cache.get(digest, Date.now());
     if (cached) {
       return Promise.resolve(cached);
     }
@@ -74,7 +78,7 @@ export class KeyStore {
     const lookup = this.load(hash).then((record) => {
       if (record && generation === this.generation) {
         const now = Date.now();
-        this.cache.set(hash, record, now + this.ttlMs, now);
+        this.cache.set(digest, record, now + this.ttlMs, now);
       }
       return record;
     });
@@ -116,7 +120,7 @@ export class KeyStore {
     this.generation++;
     this.loading.clear();
     const stale = [...this.cache].filter(([, record]) => String(record.id) === String(id));
-    stale.forEach(([hash]) => this.cache.delete(hash));
+    stale.forEach(([digest]) => this.cache.delete(digest));
   }
 
   clear() {

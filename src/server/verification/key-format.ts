@@ -1,7 +1,7 @@
 import { randomInt } from 'crypto';
 import { crc32 } from 'zlib';
 import { KEY_PREFIX } from '../../constants';
-import { sha256Hex } from './sha256';
+import { digestHex, hexDigest, sha256Digest, sha256Hex } from './sha256';
 
 /**
  * Key layout: `keyward_` + 43 base62 chars (256 random bits) + 6 base62 chars (CRC32 of what
@@ -51,11 +51,17 @@ export function isWellFormedKey(candidate: string): boolean {
   return hasKeyShape(candidate) && hasValidChecksum(candidate);
 }
 
-/**
- * What is stored and looked up, the key itself never is: its SHA-256 in hex (sha256.ts says why
- * not OpenSSL's on this path). The function itself, not a wrapper: one call less per request.
- */
+/** What is stored and looked up, the key itself never is: its SHA-256 in hex. */
 export const hashKey: (key: string) => string = sha256Hex;
+
+/**
+ * The same SHA-256 in the form the key cache is keyed by, made on every request (sha256.ts says
+ * why this form, and why not OpenSSL's): the function itself, not a wrapper, one call less.
+ */
+export const keyDigest: (key: string) => string = sha256Digest;
+
+/** Between the two forms of a key's SHA-256: the cache's and the stored hex. */
+export { digestHex, hexDigest };
 
 /** Enough to tell keys apart in a list, too little to matter if seen. */
 export function keyHint(key: string): string {

@@ -1,8 +1,11 @@
 import { hash } from 'crypto';
 
 /**
- * SHA-256 (FIPS 180-4) of an ASCII string, in hex: the same digest as Node's
- * `crypto.hash('sha256', text, 'hex')`, which answers every other string.
+ * SHA-256 (FIPS 180-4) of a string as 16 UTF-16 code units, 16 bits of the digest each, most
+ * significant first: the same digest as Node's `crypto.hash('sha256', text)` (which answers any
+ * string that is not ASCII), in the form that costs a request least to make and to look up: one
+ * string of 16 units, where the hex is 64 characters built one by one and hashed again by the
+ * cache's `Map`. {@link digestHex} gives the hex that is stored.
  *
  * Why not OpenSSL or a library on this path: a key is hashed on every request, and inside a
  * request the hash runs cold. Measured there (check() p50, in-request.mjs, same sitting), with
@@ -12,7 +15,7 @@ import { hash } from 'crypto';
  * branch or table lookup that depends on its input, so this adds no timing signal either. The
  * tests compare it with OpenSSL on every length from 0 to 300 and on random strings.
  */
-export function sha256Hex(text: string): string {
+export function sha256Digest(text: string): string {
   const length = text.length;
   let h0 = 0x6a09e667 | 0;
   let h1 = 0xbb67ae85 | 0;
@@ -37,7 +40,7 @@ export function sha256Hex(text: string): string {
         const d = text.charCodeAt(at + 3);
         if ((a | b | c | d) > 0x7f) {
           // Not one byte per character: OpenSSL hashes its UTF-8.
-          return hash('sha256', text, 'hex');
+          return opensslDigest(text);
         }
         word = (a << 24) | (b << 16) | (c << 8) | d;
       } else {
@@ -46,7 +49,7 @@ export function sha256Hex(text: string): string {
         for (let j = 0; j < 4; j++) {
           const code = at + j < length ? text.charCodeAt(at + j) : at + j === length ? 0x80 : 0;
           if (code > 0x7f && at + j < length) {
-            return hash('sha256', text, 'hex');
+            return opensslDigest(text);
           }
           word = (word << 8) | code;
         }
@@ -96,29 +99,46 @@ export function sha256Hex(text: string): string {
     h6 = (h6 + g) | 0;
     h7 = (h7 + h) | 0;
   }
-  hexDigits(h0, 0);
-  hexDigits(h1, 8);
-  hexDigits(h2, 16);
-  hexDigits(h3, 24);
-  hexDigits(h4, 32);
-  hexDigits(h5, 40);
-  hexDigits(h6, 48);
-  hexDigits(h7, 56);
   // The schedule holds the last block's words (a key's, for a short key): not left behind.
   w.fill(0);
-  // One flat string, made at once: the cache lookup that follows hashes it without flattening.
-  return String.fromCharCode.apply(null, DIGITS);
+  return String.fromCharCode(
+    h0 >>> 16, h0 & 0xffff, h1 >>> 16, h1 & 0xffff, h2 >>> 16, h2 & 0xffff, h3 >>> 16, h3 & 0xffff,
+    h4 >>> 16, h4 & 0xffff, h5 >>> 16, h5 & 0xffff, h6 >>> 16, h6 & 0xffff, h7 >>> 16, h7 & 0xffff,
+  );
 }
 
-/** A 32-bit word as 8 lower-case hex digits' char codes, from `at` in {@link DIGITS}. */
-function hexDigits(word: number, at: number) {
-  for (let shift = 28; shift >= 0; shift -= 4) {
-    const nibble = (word >>> shift) & 0xf;
-    DIGITS[at++] = nibble < 10 ? 0x30 + nibble : 0x57 + nibble;
+/** OpenSSL's SHA-256 of the string's UTF-8, in {@link sha256Digest}'s form. */
+function opensslDigest(text: string): string {
+  const bytes = hash('sha256', text, 'buffer');
+  let digest = '';
+  for (let at = 0; at < 32; at += 2) {
+    digest += String.fromCharCode(bytes.readUInt16BE(at));
   }
+  return digest;
 }
 
-const DIGITS: number[] = new Array(64).fill(0);
+/** A {@link sha256Digest} in lower-case hex, as `crypto.hash('sha256', text, 'hex')` writes it. */
+export function digestHex(digest: string): string {
+  let hex = '';
+  for (let at = 0; at < digest.length; at++) {
+    hex += digest.charCodeAt(at).toString(16).padStart(4, '0');
+  }
+  return hex;
+}
+
+/** The {@link sha256Digest} form of a hex SHA-256 (a stored key's hash). */
+export function hexDigest(hex: string): string {
+  let digest = '';
+  for (let at = 0; at < hex.length; at += 4) {
+    digest += String.fromCharCode(parseInt(hex.slice(at, at + 4), 16));
+  }
+  return digest;
+}
+
+/** SHA-256 of a string in hex: what is stored for a key. */
+export function sha256Hex(text: string): string {
+  return digestHex(sha256Digest(text));
+}
 
 /** The message schedule, reused: a request allocates nothing for its hash but the result. */
 const W = new Int32Array(64);

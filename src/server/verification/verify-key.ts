@@ -1,6 +1,6 @@
 import { refusals } from '../errors';
 import { KEY_PREFIX } from '../../constants';
-import { hashKey, isWellFormedKey, KEY_LENGTH } from './key-format';
+import { digestHex, isWellFormedKey, KEY_LENGTH, keyDigest } from './key-format';
 import type { KeyRecord, KeyStore } from '../persistence/key-store';
 import type { FailureFlood } from './failure-flood';
 
@@ -31,17 +31,18 @@ export function findKey(
   if (keyward && presented.length !== KEY_LENGTH) {
     throw refusals.invalid();
   }
-  const hash = hashKey(presented);
-  if (!keyward && !store.isImportedHash(hash)) {
+  const digest = keyDigest(presented);
+  if (!keyward && !store.isImportedHash(digestHex(digest))) {
     throw refusals.invalid();
   }
-  const cached = store.cached(hash, now);
+  const cached = store.cached(digest, now);
   if (cached) {
     return cached;
   }
   if (keyward && !isWellFormedKey(presented)) {
     throw refusals.invalid();
   }
+  const hash = digestHex(digest);
   // An address past its refusals gets no answer from the database, not even a joined one.
   const blocked = flood?.blockedFor(address, now);
   if (blocked) {
