@@ -18,6 +18,10 @@ export interface WrittenValue {
   fieldName: string;
   field: WrittenField;
   value: unknown;
+  /** The record that gives it, of `collection`: 0 for the body's own records, 1 for their associations' … */
+  record: Record<string, unknown>;
+  collection: string;
+  depth: number;
 }
 
 /**
@@ -35,7 +39,7 @@ export function* writtenValues(ctx: Context): Generator<WrittenValue> {
   const start = association ? collections.getCollection(source)?.getField(association)?.target : source;
   // Level by level, as deep as the body (bounded before this runs).
   let level: [collection: string | undefined, values: unknown][] = [[start, params.values]];
-  while (level.length) {
+  for (let depth = 0; level.length; depth++) {
     const next: typeof level = [];
     for (const [name, values] of level) {
       const collection = name === undefined ? undefined : collections.getCollection(name);
@@ -46,7 +50,7 @@ export function* writtenValues(ctx: Context): Generator<WrittenValue> {
         for (const [fieldName, value] of Object.entries(record)) {
           const field = collection.getField(fieldName);
           if (field) {
-            yield { fieldName, field, value };
+            yield { fieldName, field, value, record, collection: name!, depth };
             if (field.target !== undefined) {
               next.push([field.target, value]);
             }

@@ -18,7 +18,14 @@ describe('bad input through associations', () => {
     // data-source-main answers a field's validation rules with a 400, as in a stock app.
     app = await createApp({ extraPlugins: ['data-source-main', 'action-export', 'action-import'] });
     app.db.collection({ name: 'tags', asStrategyResource: true, fields: [{ name: 'label', type: 'string' }] });
-    app.db.collection({ name: 'notes', asStrategyResource: true, fields: [{ name: 'body', type: 'string' }] });
+    app.db.collection({
+      name: 'notes',
+      asStrategyResource: true,
+      fields: [
+        { name: 'body', type: 'string' },
+        { name: 'marks', type: 'hasMany', target: 'tags', foreignKey: 'markedNoteId' },
+      ],
+    });
     app.db.collection({
       name: 'posts',
       asStrategyResource: true,
@@ -30,6 +37,8 @@ describe('bad input through associations', () => {
         { name: 'lead', type: 'belongsTo', target: 'tags' },
         { name: 'notes', type: 'hasMany', target: 'notes', foreignKey: 'postId' },
         { name: 'cover', type: 'hasOne', target: 'notes', foreignKey: 'coverOfId' },
+        // Linked by the title, not the id.
+        { name: 'titled', type: 'hasMany', target: 'notes', sourceKey: 'title', foreignKey: 'postTitle' },
         { name: 'codes', type: 'array' },
         { name: 'grp', type: 'integer', validation: { type: 'number', rules: [{ key: 'max', name: 'max', args: { limit: 100 } }] } },
         { name: 'rank', type: 'sort', scopeKey: 'grp' },
@@ -268,6 +277,28 @@ describe('bad input through associations', () => {
       `There is no record this request may change: ${mine.get('id')}.`,
       'bulk update, unlinking',
     );
+    // updateOrCreate updates the row its filterKeys find.
+    badInput(
+      await withKey(app, scoped).post('/api/posts:updateOrCreate?filterKeys[]=id').send({ id: mine.get('id'), notes: [myNote.get('id')] }),
+      'With an API key, an update that gives notes anew names one record by filterByTk.',
+      'updateOrCreate',
+    );
+    // A related row that exists, given a has-many anew (updated with updateAssociationValues).
+    for (const path of [`/api/posts:update?filterByTk=${mine.get('id')}&updateAssociationValues[]=notes`, '/api/posts:create?updateAssociationValues[]=notes']) {
+      badInput(
+        await withKey(app, scoped).post(path).send({ title: 'mine', notes: [{ id: myNote.get('id'), marks: [] }] }),
+        "With an API key, marks of a related record is changed through that record's own collection.",
+        path,
+      );
+    }
+    // A relation linked by another key than the id: the rows linked now are found by it.
+    const titledNote = await app.db.getRepository('notes').create({ values: { body: 'theirs', postTitle: 'mine' } });
+    badInput(
+      await withKey(app, scoped).post(`/api/posts:update?filterByTk=${mine.get('id')}`).send({ titled: [] }),
+      `There is no record this request may change: ${mine.get('id')}.`,
+      'a relation by title, unlinking',
+    );
+    expect((await app.db.getRepository('notes').findOne({ filterByTk: titledNote.get('id') })).get('postTitle')).toBe('mine');
     expect(await noteOf(theirNote)).toBe(mine.get('id'));
     expect(await noteOf(myNote)).toBeNull();
     expect((await withKey(app, scoped).post(`/api/posts/${mine.get('id')}/notes:add`).send([myNote.get('id')])).status).toBe(200);

@@ -43,6 +43,20 @@ const keyOf = (collections: Collections, name: string) => {
 };
 
 type Row = { get(name: string): unknown };
+type LinkField = WrittenField & { options?: { sourceKey?: string } };
+
+/**
+ * What a relation of the record `tk` names it by: its key, or the relation's own source key
+ * (`sourceKey: 'code'`), read from the row. Undefined when the row is not there.
+ */
+async function sourceKeyOf(collections: Collections, collection: string, tk: unknown, field: LinkField): Promise<unknown> {
+  const sourceKey = field.options?.sourceKey;
+  if (sourceKey === undefined || sourceKey === keyOf(collections, collection)) {
+    return tk;
+  }
+  const repository = collections.getRepository(collection) as { findOne(options: object): Promise<Row | null> };
+  return (await repository.findOne({ filterByTk: tk }))?.get(sourceKey) ?? undefined;
+}
 
 /** The keys of the rows an association of one record links now (a has-one's repository finds one row, or none). */
 async function linkedNow(collections: Collections, resourceName: string, sourceId: unknown, target: string): Promise<unknown[]> {
@@ -84,6 +98,20 @@ export async function linksWithinScope(ctx: Context, next: Next) {
   for (const [target, ids] of rowsLinkedByValues(ctx, collections)) {
     add(named, target, ids);
   }
+  for (const { fieldName, field: given, record, collection, depth } of writtenValues(ctx)) {
+    if (given.target === undefined || !LINKED_ON_TARGET.has(given.type ?? '')) {
+      continue;
+    }
+    // Given anew on a related row that exists (the host updates it with `updateAssociationValues`),
+    // it unlinks that row's links unseen.
+    if (depth > 0 && record[keyOf(collections, collection)] !== undefined) {
+      throwKeywardError(ctx, refusals.badInput("With an API key, {{field}} of a related record is changed through that record's own collection.", { field: fieldName.slice(0, 100) }));
+    }
+    // updateOrCreate updates the row its filterKeys find: what it unlinks goes unseen.
+    if (depth === 0 && action.actionName === 'updateOrCreate') {
+      throwKeywardError(ctx, refusals.badInput('With an API key, an update that gives {{field}} anew names one record by filterByTk.', { field: fieldName.slice(0, 100) }));
+    }
+  }
   // An update whose values give a has-many or has-one anew unlinks the rows linked now: found for
   // one record at a time, so the update must name each (by filterByTk, or in each record of a
   // bulk update); by filter, or by a list of keys, the rows it would unlink go unseen.
@@ -107,7 +135,10 @@ export async function linksWithinScope(ctx: Context, next: Next) {
         }
         const key = keyOf(collections, target);
         const kept = new Set([value].flat().map((item) => String(isObject(item) ? item[key] : item)));
-        add(unlinked, target, (await linkedNow(collections, `${updated}.${name}`, tk, target)).filter((id) => !kept.has(String(id))));
+        const source = await sourceKeyOf(collections, updated, tk, given as LinkField);
+        if (source !== undefined) {
+          add(unlinked, target, (await linkedNow(collections, `${updated}.${name}`, source, target)).filter((id) => !kept.has(String(id))));
+        }
       }
     }
   }
