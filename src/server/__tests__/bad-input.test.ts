@@ -354,10 +354,12 @@ describe('bad input on requests of ours', () => {
         { name: 'when', type: 'date' },
         { name: 'title', type: 'string' },
         { name: 'meta', type: 'json' },
+        { name: 'price', type: 'decimal', precision: 10, scale: 2 },
       ],
     });
     await app.db.sync();
     await app.db.getRepository('typed').create({ values: { n: 1, when: new Date(), title: 'x', meta: { a: 1 } } });
+    const OPERATOR_MESSAGE = 'The request compares, sorts or aggregates a field in a way its type does not take.';
     const postgres = app.db.sequelize.getDialect() === 'postgres';
     const list = (filter: object) => withKey(app, rootKey).get(`/api/typed:list?filter=${encodeURIComponent(JSON.stringify(filter))}`);
     const create = (values: object) => withKey(app, rootKey).post('/api/typed:create').send(values);
@@ -370,8 +372,16 @@ describe('bad input on requests of ours', () => {
       ['a date that is none, written', await create({ when: 'abc' }), VALUE_TYPE_MESSAGE],
       ['a year PostgreSQL does not take, written', await create({ when: '0000-01-01' }), VALUE_TYPE_MESSAGE],
       ['an object for a number, written', await create({ n: { a: 1 } }), VALUE_TYPE_MESSAGE],
-      ['a number compared with text', await list({ title: { $gt: 1 } }), 'A value in the filter does not fit its operator.'],
-      ['a boolean compared with a number', await list({ n: { $eq: true } }), 'A value in the filter does not fit its operator.'],
+      ['a number compared with text', await list({ title: { $gt: 1 } }), OPERATOR_MESSAGE],
+      ['a boolean compared with a number', await list({ n: { $eq: true } }), OPERATOR_MESSAGE],
+      ['a sort by a JSON field', await withKey(app, rootKey).get('/api/typed:list?sort=meta'), OPERATOR_MESSAGE],
+      [
+        'a sum of text',
+        await withKey(app, rootKey).post('/api/typed:query').send({ measures: [{ field: ['title'], aggregation: 'sum', alias: 's' }] }),
+        OPERATOR_MESSAGE,
+      ],
+      ['text longer than its column', await create({ title: 'x'.repeat(300) }), 'A text in the request is longer than its field takes.'],
+      ['a number past its decimal column', await create({ price: 1e30 }), VALUE_TYPE_MESSAGE],
       ['a cast to no type', await list({ 'meta.a::bogus': 1 }), 'A cast in the filter names no type the database knows.'],
     ] as const) {
       expect(answer.status, `${what}: ${JSON.stringify(answer.body)}`).toBeLessThan(500);
@@ -394,6 +404,8 @@ describe('bad input on requests of ours', () => {
     const found = await post('/api/notes:firstOrCreate?filterKeys[]=title', { title: 'a\u0000' });
     const inJson = await post('/api/notes:create', { title: 'b', meta: { note: 'c\u0000' } });
     const inName = await post('/api/notes:create', { title: 'b', meta: { 'c\u0000': 1 } });
+    // The resourcer decodes an association's id twice.
+    nul(await withKey(app, rootKey).get('/api/notes/%2500/marks:list'), 'a source id decoded twice');
     nul(listed, 'list');
     nul(found, 'firstOrCreate');
     // In a JSON field PostgreSQL would keep it, then fail every JSON-path filter on the collection.
@@ -933,5 +945,12 @@ describe('the export and import plugins, with a key', () => {
     const otherField = await withKey(app, rootKey).post('/api/todos:importXlsx').attach('upload', sheet, 'todos.xlsx').field('columns', '[{"dataIndex":["title"]}]');
     expect(otherField.status).toBe(400);
     expect(otherField.body.errors).toEqual([{ message: 'The upload is not as importXlsx takes it: Unexpected file field.', code: ErrorCode.BAD_INPUT }]);
+    // A multipart body its parser cannot read: a part without its header, a body cut short.
+    for (const body of ['--b\r\nno header here\r\n\r\nx\r\n--b--\r\n', '--b\r\nContent-Disposition: form-data; name="columns"\r\n\r\n[']) {
+      const res = await withKey(app, rootKey).post('/api/todos:importXlsx').set('Content-Type', 'multipart/form-data; boundary=b').send(body);
+      expect(res.status, JSON.stringify(res.body)).toBe(400);
+      expect(res.body.errors[0].code).toBe(ErrorCode.BAD_INPUT);
+    }
+    expect(left()).toEqual(before);
   });
 });

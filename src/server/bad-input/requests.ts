@@ -193,9 +193,10 @@ function unparsable(ctx: Context, withKey: boolean): KeywardError | undefined {
     // A 500 of the host's data-source step.
     return refusals.badInput('The X-Data-Source header names no data source.');
   }
+  let parsedPath: unknown;
   try {
     // As the host's resourcer reads it (decodeURI, then the association's id once more), a 500.
-    parseRequest({ path: ctx.path, method: ctx.method }, { prefix: ctx.app.resourceManager.options.prefix });
+    parsedPath = parseRequest({ path: ctx.path, method: ctx.method }, { prefix: ctx.app.resourceManager.options.prefix });
   } catch {
     return refusals.badInput('The request path is not valid percent-encoding.');
   }
@@ -218,7 +219,8 @@ function unparsable(ctx: Context, withKey: boolean): KeywardError | undefined {
   // No database keeps a NUL in text: SQLite's SQL ends at it (a 500), PostgreSQL gets the text
   // `\0` instead (a changed value; in a JSON field, one that fails every later JSON-path filter
   // on the collection, a 500 for everyone). Our own actions say it of their fields themselves.
-  if (withKey && (decodedPath(ctx.path).includes('\u0000') || holdsNul(query) || holdsNul(bodyOf(ctx)))) {
+  // The path as the resourcer reads it too: it decodes an association's id twice (`%2500`).
+  if (withKey && (decodedPath(ctx.path).includes('\u0000') || holdsNul(parsedPath) || holdsNul(query) || holdsNul(bodyOf(ctx)))) {
     return refusals.badInput(NUL_MESSAGE);
   }
   // Read as the host reads them (parseInt); the offset it computes must be one a database takes.
@@ -373,6 +375,12 @@ function quotedValueSent(error: unknown, ctx: Context): boolean {
   return sent(ctx, value) || values.some((item) => typeof item === 'string' && item.length >= 4 && value.startsWith(item.slice(0, 10)));
 }
 
+/** A sort the request sent, in its query string or body. */
+const sortSent = (ctx: Context) => {
+  const body = bodyOf(ctx);
+  return sentQuery(ctx)?.sort !== undefined || (isObject(body) && body.sort !== undefined);
+};
+
 /** The request's own filter: in its query string, or in its body (a chart's, `query`'s). */
 const filterSent = (_: unknown, ctx: Context) => {
   const body = bodyOf(ctx);
@@ -395,6 +403,12 @@ export const VALUE_TYPE_MESSAGE = "A value in the request does not fit its field
  * otherwise the host's answer stands.
  */
 const INPUT_ERRORS: readonly InputError[] = [
+  // PostgreSQL: a number past a decimal column's precision (it quotes none; before the row below, which needs a quoted value).
+  {
+    matches: (error) => driverError(error)?.code === '22003' && /^numeric field overflow/.test(messageOf(error)),
+    sentBy: (_, ctx) => sentValues(ctx).some((value) => typeof value === 'number' || (typeof value === 'string' && /^[-+]?[\d.]+(e[-+]?\d+)?$/i.test(value))),
+    message: VALUE_TYPE_MESSAGE,
+  },
   // PostgreSQL refusing a value for its column's type: invalid text (`abc` for an integer id),
   // a number out of range, a bad date or time.
   {
@@ -424,9 +438,29 @@ const INPUT_ERRORS: readonly InputError[] = [
     },
     message: 'A value in the filter does not fit its operator.',
   },
-  // PostgreSQL: no operator for the two types (`integer = boolean`, `character varying > integer`):
-  // a filter value of another type than its field, or an operator its field does not have.
-  { matches: (error) => driverError(error)?.code === '42883', sentBy: filterSent, message: 'A value in the filter does not fit its operator.' },
+  // PostgreSQL: no operator or function for the types (`integer = boolean`, `sum(character
+  // varying)`, ordering json): a filter value of another type than its field, or a sort or an
+  // aggregate its field's type does not have, all sent by the request.
+  {
+    matches: (error) => driverError(error)?.code === '42883',
+    sentBy: (error, ctx) => filterSent(error, ctx) || sortSent(ctx) || ['query', 'queryData'].includes(ctx.action?.actionName ?? ''),
+    message: "The request compares, sorts or aggregates a field in a way its type does not take.",
+  },
+  // PostgreSQL: text longer than its column (`character varying(255)`), when the request sent such text.
+  {
+    matches: (error) => driverError(error)?.code === '22001',
+    sentBy: (error, ctx) => {
+      const limit = Number(/\((\d+)\)/.exec(messageOf(error))?.[1] ?? 0);
+      return sentValues(ctx).some((value) => typeof value === 'string' && value.length > limit);
+    },
+    message: 'A text in the request is longer than its field takes.',
+  },
+  // A multipart body its parser cannot read (a bad part header, a body cut short).
+  {
+    matches: (error) => /^(Malformed part header|Unexpected end of form|Multipart: Boundary not found)/.test(messageOf(error)),
+    sentBy: (_, ctx) => /^multipart\//i.test(ctx.get('Content-Type')),
+    message: 'The multipart body is malformed.',
+  },
   // Sequelize: a filter name's `::cast` to no type it knows.
   {
     matches: (error) => /^Invalid cast type/.test(messageOf(error)),
