@@ -26,7 +26,11 @@ const COLUMN_OPERATORS = new Set<string | symbol>([Symbol.for('col'), '$col']);
  * Sequelize's col/fn/literal/where objects the column hides in `col`, `args`, `val`, `attribute`.
  */
 function mentionsHash(value: unknown, stringsAreNames: boolean, depth = 0): boolean {
-  if (depth > 32 || value === null || value === undefined) {
+  // What is not looked at is not let through: a filter nested past this counts as naming it.
+  if (depth > 32) {
+    return true;
+  }
+  if (value === null || value === undefined) {
     return false;
   }
   if (typeof value === 'string') {

@@ -16,12 +16,12 @@ const KEY_REFUSED = ['contextParams', 'rd', 'contractRd'];
 
 const OURS = new Set([COLLECTION, USAGE_COLLECTION].map((name) => name.toLowerCase()));
 
-interface Collections {
+export interface Collections {
   getCollection(name: string): { getField(name: string): { target?: string } | undefined } | undefined;
 }
 
 /** Whether a name (`apiKeys`, `apiKeys.createdBy`, `users.<a relation to keys>`) reaches keys or their usage. */
-function reachesOurs(collections: Collections, name: unknown): boolean {
+export function reachesOurs(collections: Collections, name: unknown): boolean {
   if (typeof name !== 'string') {
     return false;
   }
