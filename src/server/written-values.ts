@@ -22,6 +22,8 @@ export interface WrittenValue {
   record: Record<string, unknown>;
   collection: string;
   depth: number;
+  /** The relation whose value holds `record`; none for the body's own records. */
+  via?: WrittenField;
 }
 
 /**
@@ -38,10 +40,10 @@ export function* writtenValues(ctx: Context): Generator<WrittenValue> {
   const [source, association] = resourceName.split('.');
   const start = association ? collections.getCollection(source)?.getField(association)?.target : source;
   // Level by level, as deep as the body (bounded before this runs).
-  let level: [collection: string | undefined, values: unknown][] = [[start, params.values]];
+  let level: [collection: string | undefined, values: unknown, via?: WrittenField][] = [[start, params.values]];
   for (let depth = 0; level.length; depth++) {
     const next: typeof level = [];
-    for (const [name, values] of level) {
+    for (const [name, values, via] of level) {
       const collection = name === undefined ? undefined : collections.getCollection(name);
       for (const record of [values].flat(Infinity)) {
         if (!collection || !isObject(record)) {
@@ -50,9 +52,9 @@ export function* writtenValues(ctx: Context): Generator<WrittenValue> {
         for (const [fieldName, value] of Object.entries(record)) {
           const field = collection.getField(fieldName);
           if (field) {
-            yield { fieldName, field, value, record, collection: name!, depth };
+            yield { fieldName, field, value, record, collection: name!, depth, via };
             if (field.target !== undefined) {
-              next.push([field.target, value]);
+              next.push([field.target, value, field]);
             }
           }
         }

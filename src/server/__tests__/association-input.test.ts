@@ -299,6 +299,16 @@ describe('bad input through associations', () => {
       'a relation by title, unlinking',
     );
     expect((await app.db.getRepository('notes').findOne({ filterByTk: titledNote.get('id') })).get('postTitle')).toBe('mine');
+    // An import links the rows a has-many column finds by any field, past the scope: even a root key's.
+    const root = await app.db.getRepository('users').findOne({ filter: { id: 1 } });
+    const { key: rootKey } = await createKey(app, root, { role: { name: 'root' } }, 'root');
+    for (const dataIndex of [['notes', 'body'], ['cover', 'body']]) {
+      const imported = await withKey(app, rootKey)
+        .post('/api/posts:importXlsx')
+        .attach('file', Buffer.from('not read'), 'posts.xlsx')
+        .field('columns', JSON.stringify([{ dataIndex: ['title'] }, { dataIndex }]));
+      badInput(imported, `With an API key, importXlsx takes no column through ${dataIndex[0]}: it would re-link the rows it finds.`, dataIndex.join('.'));
+    }
     expect(await noteOf(theirNote)).toBe(mine.get('id'));
     expect(await noteOf(myNote)).toBeNull();
     expect((await withKey(app, scoped).post(`/api/posts/${mine.get('id')}/notes:add`).send([myNote.get('id')])).status).toBe(200);

@@ -375,6 +375,23 @@ function quotedValueSent(error: unknown, ctx: Context): boolean {
   return sent(ctx, value) || values.some((item) => typeof item === 'string' && item.length >= 4 && value.startsWith(item.slice(0, 10)));
 }
 
+/** The plain values a write's body gives (`params.values`, at any depth): what reaches columns. */
+function writtenScalars(ctx: Context): unknown[] {
+  const found: unknown[] = [];
+  const stack: unknown[] = [ctx.action?.params?.values];
+  while (stack.length) {
+    const node = stack.pop();
+    if (Array.isArray(node)) {
+      stack.push(...node);
+    } else if (isObject(node)) {
+      stack.push(...Object.values(node));
+    } else if (node !== undefined && node !== null) {
+      found.push(node);
+    }
+  }
+  return found;
+}
+
 /** A sort the request sent, in its query string or body. */
 const sortSent = (ctx: Context) => {
   const body = bodyOf(ctx);
@@ -406,7 +423,7 @@ const INPUT_ERRORS: readonly InputError[] = [
   // PostgreSQL: a number past a decimal column's precision (it quotes none; before the row below, which needs a quoted value).
   {
     matches: (error) => driverError(error)?.code === '22003' && /^numeric field overflow/.test(messageOf(error)),
-    sentBy: (_, ctx) => sentValues(ctx).some((value) => typeof value === 'number' || (typeof value === 'string' && /^[-+]?[\d.]+(e[-+]?\d+)?$/i.test(value))),
+    sentBy: (_, ctx) => writtenScalars(ctx).some((value) => typeof value === 'number' || (typeof value === 'string' && /^[-+]?[\d.]+(e[-+]?\d+)?$/i.test(value))),
     message: VALUE_TYPE_MESSAGE,
   },
   // PostgreSQL refusing a value for its column's type: invalid text (`abc` for an integer id),
@@ -450,8 +467,8 @@ const INPUT_ERRORS: readonly InputError[] = [
   {
     matches: (error) => driverError(error)?.code === '22001',
     sentBy: (error, ctx) => {
-      const limit = Number(/\((\d+)\)/.exec(messageOf(error))?.[1] ?? 0);
-      return sentValues(ctx).some((value) => typeof value === 'string' && value.length > limit);
+      const limit = /\((\d+)\)/.exec(messageOf(error))?.[1];
+      return limit !== undefined && writtenScalars(ctx).some((value) => typeof value === 'string' && value.length > Number(limit));
     },
     message: 'A text in the request is longer than its field takes.',
   },

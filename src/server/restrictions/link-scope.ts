@@ -37,13 +37,28 @@ function rowsLinkedByValues(ctx: Context, collections: Collections): Map<string,
   return linked;
 }
 
+/** The first name of each column an `importXlsx` request's multipart body gives (parsed by its upload step). */
+function importedRelations(ctx: Context): string[] {
+  let columns = (ctx.request as { body?: { columns?: unknown } }).body?.columns;
+  if (typeof columns === 'string') {
+    try {
+      columns = JSON.parse(columns);
+    } catch {
+      return [];
+    }
+  }
+  return (Array.isArray(columns) ? columns : [])
+    .map((column) => (isObject(column) && Array.isArray(column.dataIndex) ? column.dataIndex[0] : undefined))
+    .filter((name): name is string => typeof name === 'string');
+}
+
 const keyOf = (collections: Collections, name: string) => {
   const collection = collections.getCollection(name);
   return collection?.filterTargetKey ?? collection?.model.primaryKeyAttribute ?? 'id';
 };
 
 type Row = { get(name: string): unknown };
-type LinkField = WrittenField & { options?: { sourceKey?: string } };
+type LinkField = WrittenField & { options?: { sourceKey?: string; targetKey?: string } };
 
 /**
  * What a relation of the record `tk` names it by: its key, or the relation's own source key
@@ -98,18 +113,31 @@ export async function linksWithinScope(ctx: Context, next: Next) {
   for (const [target, ids] of rowsLinkedByValues(ctx, collections)) {
     add(named, target, ids);
   }
-  for (const { fieldName, field: given, record, collection, depth } of writtenValues(ctx)) {
+  for (const { fieldName, field: given, record, collection, depth, via } of writtenValues(ctx)) {
     if (given.target === undefined || !LINKED_ON_TARGET.has(given.type ?? '')) {
       continue;
     }
     // Given anew on a related row that exists (the host updates it with `updateAssociationValues`),
-    // it unlinks that row's links unseen.
-    if (depth > 0 && record[keyOf(collections, collection)] !== undefined) {
+    // it unlinks that row's links unseen. The host knows the row by its key, or by the relation's
+    // target key: any of them given counts.
+    const keys = [keyOf(collections, collection), collections.getCollection(collection)?.model.primaryKeyAttribute, (via as LinkField | undefined)?.options?.targetKey];
+    if (depth > 0 && keys.some((key) => key !== undefined && record[key] !== undefined)) {
       throwKeywardError(ctx, refusals.badInput("With an API key, {{field}} of a related record is changed through that record's own collection.", { field: fieldName.slice(0, 100) }));
     }
     // updateOrCreate updates the row its filterKeys find: what it unlinks goes unseen.
     if (depth === 0 && action.actionName === 'updateOrCreate') {
       throwKeywardError(ctx, refusals.badInput('With an API key, an update that gives {{field}} anew names one record by filterByTk.', { field: fieldName.slice(0, 100) }));
+    }
+  }
+  // An import links the rows its has-many or has-one columns find (by any of their fields, past
+  // the role's scope, telling which exist), rewriting their foreign keys.
+  if (action.actionName === 'importXlsx') {
+    const imported = association === undefined ? source : field?.target;
+    for (const name of importedRelations(ctx)) {
+      const column = imported === undefined ? undefined : collections.getCollection(imported)?.getField(name);
+      if (column?.target !== undefined && LINKED_ON_TARGET.has(column.type ?? '')) {
+        throwKeywardError(ctx, refusals.badInput('With an API key, importXlsx takes no column through {{field}}: it would re-link the rows it finds.', { field: name.slice(0, 100) }));
+      }
     }
   }
   // An update whose values give a has-many or has-one anew unlinks the rows linked now: found for
