@@ -391,6 +391,8 @@ describe('bad input on requests of ours', () => {
     }
   });
 
+  const NUL_TEXT = 'Text in the request holds a NUL character, which the database does not take.';
+
   it('a NUL character anywhere in a key request: SQLite ends its SQL there, PostgreSQL writes it as the text \\0', async () => {
     const nul = (res: { status: number; body: any }, what: string) => {
       expect(res.status, what).toBe(400);
@@ -413,6 +415,16 @@ describe('bad input on requests of ours', () => {
     nul(inName, 'a JSON name');
     expect(await app.db.getRepository('notes').count()).toBe(0);
     expect((await post('/api/notes:create', { title: 'b', meta: { note: 'c' } })).status).toBe(200);
+    // Nor where no request check reads (a multipart field, an upload's file name, an imported
+    // cell): a write made for a key request, as those are, holds none either.
+    const forKey = { state: { apiKey: { id: 1 } }, request: { is: () => 'multipart/form-data' } } as any;
+    const notes = app.db.getRepository('notes');
+    await expect(notes.create({ values: { title: 'a\u0000b' }, context: forKey })).rejects.toThrow(NUL_TEXT);
+    await expect(notes.create({ values: [{ title: 'ok' }, { title: 'a', meta: { n: 'x\u0000' } }], context: forKey })).rejects.toThrow(NUL_TEXT);
+    await expect(notes.update({ filter: { title: 'b' }, values: { title: 'a\u0000' }, context: forKey })).rejects.toThrow(NUL_TEXT);
+    await expect(app.db.getModel('notes').bulkCreate([{ title: 'x\u0000' }], { context: forKey } as any)).rejects.toThrow(NUL_TEXT);
+    expect(await notes.count({ filter: { title: { $includes: 'a' } } })).toBe(0);
+    expect((await notes.update({ filter: { title: 'b' }, values: { title: 'c' }, context: forKey })).length).toBe(1);
   });
 
   it("parameters the host's generic actions cannot do without", async () => {

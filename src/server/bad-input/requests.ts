@@ -164,8 +164,8 @@ function readsTimezone(timezone: string): boolean {
   }
 }
 
-/** Whether text anywhere in a parsed query or body, a name or a value, holds a NUL character. */
-function holdsNul(root: unknown): boolean {
+/** Whether text anywhere in a parsed query, a body or a row's values, a name or a value, holds a NUL character. */
+export function holdsNul(root: unknown): boolean {
   const stack = [root];
   while (stack.length) {
     const node = stack.pop();

@@ -1,10 +1,12 @@
 import type Database from '@nocobase/database';
+import { holdsNul, NUL_MESSAGE } from '../bad-input/requests';
 import { refusals } from '../errors';
 import { isAccountCollection } from './account-collections';
 
-type Row = { constructor: { name: string } };
+type Row = { constructor: { name: string }; dataValues?: Record<string, unknown>; changed?(): string[] | false; get?(name: string): unknown };
 type Options = {
   model?: { name: string };
+  attributes?: Record<string, unknown>;
   context?: { state?: { apiKey?: unknown }; request?: { is?(type: string): string | false | null } };
 };
 
@@ -19,6 +21,18 @@ function written(args: unknown[]): { collection?: string; options?: Options } {
   const row = (Array.isArray(first) ? first[0] : first) as Row | undefined;
   const collection = args.length > 1 ? row?.constructor?.name : options?.model?.name;
   return { collection, options };
+}
+
+/** The values a write event is about to write: a new row's, a changed row's changes, a bulk update's. */
+function writtenNow(event: string, args: unknown[], options: Options): unknown[] {
+  if (event === 'beforeBulkUpdate') {
+    return [options.attributes];
+  }
+  if (event === 'beforeUpdate') {
+    const row = args[0] as Row;
+    return (row.changed?.() || []).map((name) => row.get?.(name));
+  }
+  return CREATES.has(event) ? [args[0]].flat().map((row) => (row as Row | undefined)?.dataValues) : [];
 }
 
 /**
@@ -41,6 +55,11 @@ export function guardKeyWrites(db: Database, isConfiguration: (path: string) => 
       }
       if (isConfiguration(`${collection}:update`)) {
         throw refusals.configurationRefused();
+      }
+      // What reaches a column from a request's multipart fields, an upload's file name or an
+      // imported cell, which no request check reads: no NUL, as in the request itself.
+      if (holdsNul(writtenNow(event, args, options))) {
+        throw refusals.badInput(NUL_MESSAGE);
       }
       const template = db.getCollection(collection)?.options?.template;
       if (CREATES.has(event) && (collection === 'attachments' || template === 'file') && !options.context.request?.is?.('multipart/*')) {
