@@ -42,7 +42,7 @@ import { disableWorkflowsOnKeys, refusePathsToKeys } from './restrictions/no-pat
 import { restrictKeyRequests } from './restrictions/restrict-key-requests';
 import { guardUserVariables, refuseVariablesInUsers } from './restrictions/user-variables';
 import { refuseFlowRecordsOfKeys } from './restrictions/flow-context';
-import { refuseChartsOfKeys } from './restrictions/key-charts';
+import { refuseQueriesOfKeys } from './restrictions/named-queries';
 import { moveWithinScope } from './restrictions/move-within-scope';
 import { bulkUpdateWithinScope } from './restrictions/bulk-update-scope';
 import { linksWithinScope } from './restrictions/link-scope';
@@ -231,7 +231,7 @@ export class PluginKeywardServer extends Plugin {
       before: ['keyward-known-names', 'keyward-filter-dates', 'keyward-import-input', 'keyward-busy-actions'],
     });
     this.app.dataSourceManager.use(requireKnownNames(isImported), { tag: 'keyward-known-names', after: 'acl' });
-    this.app.dataSourceManager.use(refuseChartsOfKeys, { tag: 'keyward-key-charts', after: 'auth', before: 'acl' });
+    this.app.dataSourceManager.use(refuseQueriesOfKeys(this.db), { tag: 'keyward-named-queries', after: 'auth', before: 'acl' });
     this.app.dataSourceManager.use(guardUserVariables, { tag: 'keyward-user-variables', before: 'parseVariables' });
     refuseVariablesInUsers(this.db);
     // Before the host's variable step, which fails on some dates already.

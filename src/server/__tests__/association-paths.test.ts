@@ -17,7 +17,7 @@ describe('association paths under apiKeys', () => {
   let malloryKey: string;
 
   beforeAll(async () => {
-    app = await createApp({ extraPlugins: ['data-source-main', 'workflow', 'workflow-action-trigger'] });
+    app = await createApp({ extraPlugins: ['data-source-main', 'workflow', 'workflow-action-trigger', 'custom-variables'] });
     await setUpTodos(app);
     // A role that may manage its own keys and nothing else.
     await app.db.getRepository('roles').create({ values: { name: 'key-managers', snippets: [SNIPPET] } });
@@ -197,10 +197,31 @@ describe('association paths under apiKeys', () => {
       'moved onto the keys',
     );
     expect(await app.db.getRepository('workflows').count({ filter: { title: 'capture' } })).toBe(0);
-    // Saved disabled it runs on nothing; it cannot be turned on.
-    const off = await agent.post('/api/workflows:create').send({ title: 'off', type: 'action', enabled: false, config: { collection: 'apiKeys', global: true, actions: ['create'] } });
-    expect(off.status).toBe(200);
-    notAllowed(await agent.post(`/api/workflows:update?filterByTk=${off.body.data.id}`).send({ enabled: true }), 'turned on');
+    // Nor saved disabled: run by hand (workflows:execute), its condition asks about any key row.
+    notAllowed(
+      await agent.post('/api/workflows:create').send({ title: 'off', type: 'collection', enabled: false, config: { collection: 'apiKeys', mode: 1 } }),
+      'saved disabled',
+    );
+    // One saved before the guard can be neither turned on nor run by hand.
+    const before = await app.db.getRepository('workflows').create({ values: { title: 'before', type: 'collection', enabled: false, config: { collection: 'todos', mode: 1 } } });
+    const onKeys = { collection: 'apiKeys', mode: 1, condition: { name: { $ne: null } } };
+    await app.db.getModel('workflows').update({ config: onKeys }, { where: { id: before.get('id') }, hooks: false });
+    notAllowed(await agent.post(`/api/workflows:update?filterByTk=${before.get('id')}`).send({ enabled: true }), 'turned on');
+    notAllowed(await agent.post(`/api/workflows:execute?filterByTk=${before.get('id')}`).send({ values: { data: malloryKeyId } }), 'run by hand');
+    expect(await app.db.getRepository('executions').count({ filter: { workflowId: before.get('id') } })).toBe(0);
+  });
+
+  it('queries no key row through a database view, nor a custom variable, even for root', async () => {
+    const root = await app.db.getRepository('users').findOne({ filter: { id: 1 } });
+    const agent = await app.agent().login(root, 'root');
+    for (const table of ['keywardApiKeys', 'keywardApiKeyUsage', 'KEYWARDAPIKEYS', 'public.keywardApiKeys']) {
+      notAllowed(await agent.get(`/api/dbViews:query?filterByTk=${table}`), `dbViews:query ${table}`);
+      notAllowed(await agent.get(`/api/dbViews:get?filterByTk=${table}`), `dbViews:get ${table}`);
+    }
+    for (const collection of ['main:apiKeys', 'apiKeys', 'main:apiKeyUsage']) {
+      const options = { collection, aggregator: 'max', params: { field: 'createdById', filter: { id: malloryKeyId } } };
+      notAllowed(await agent.post('/api/customVariables:create').send({ name: `k${collection.length}`, label: 'k', declaredAt: 'x', type: 'aggregate', options }), collection);
+    }
   });
 
   it("adds no node on the keys to any workflow: a query, create or update node", async () => {
@@ -233,9 +254,8 @@ describe('association paths under apiKeys', () => {
   it('turns off at start a workflow bound to the keys before the guard', async () => {
     const workflows = app.db.getRepository('workflows');
     // Turned on without hooks, as by a version without the guard (or for the built-in's apiKeys).
-    const old = await workflows.create({
-      values: { title: 'old capture', type: 'action', enabled: false, config: { collection: 'main:apiKeys', global: true, actions: ['create'] } },
-    });
+    const old = await workflows.create({ values: { title: 'old capture', type: 'action', enabled: false, config: { collection: 'todos', global: true, actions: ['create'] } } });
+    await app.db.getModel('workflows').update({ config: { collection: 'main:apiKeys', global: true, actions: ['create'] } }, { where: { id: old.id }, hooks: false });
     await app.db.getModel('workflows').update({ enabled: true }, { where: { id: old.id }, hooks: false });
     const todos = await workflows.create({ values: { title: 'todos', type: 'action', enabled: true, config: { collection: 'todos', global: true, actions: ['create'] } } });
     const warnings: unknown[] = [];

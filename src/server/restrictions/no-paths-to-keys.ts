@@ -25,7 +25,7 @@ interface TableOptions {
  * schema, the prefix and underscores, on the name as written too: a near miss is refused with
  * the rest.
  */
-function ourTableCheck(db: Database) {
+export function ourTableCheck(db: Database) {
   const prefix = db.getTablePrefix();
   const hostName = (name: string, underscored: unknown) => {
     const named = (underscored ?? db.options.underscored) ? snakeCase(name) : name;
@@ -44,10 +44,10 @@ function ourTableCheck(db: Database) {
 }
 
 /** A workflow's `main:apiKeys` (or `apiKeys`, the main data source's): the data source is main. */
-const isOurCollectionName = (name: unknown) => typeof name === 'string' && /^(main:)?(apiKeys|apiKeyUsage)$/.test(name);
+export const isOurCollectionName = (name: unknown) => typeof name === 'string' && /^(main:)?(apiKeys|apiKeyUsage)$/.test(name);
 
 /** A workflow or a workflow node whose `config.collection` names keys or their usage. */
-const boundToKeys = (row: Row) =>
+export const boundToKeys = (row: Row) =>
   isOurCollectionName((row.get('config') as { collection?: unknown } | null | undefined)?.collection);
 
 /** A field or collection record of the main data source: another source's `apiKeys` is its own. */
@@ -65,10 +65,13 @@ const refusal = (message: string) => new KeywardError(403, ErrorCode.ACTION_NOT_
  * - a field added to them: another name for a column (`field: 'hash'`) is read past the guard;
  * - a collection over their tables (one whose table or view has their name, in any case, or, on
  *   PostgreSQL, one that inherits theirs, whose rows the key lookup would read);
- * - an enabled workflow bound to them, whatever its trigger: it keeps what it is handed in its
- *   executions (after `apiKeys:create`, the response with the new key). One saved disabled runs
- *   on nothing; {@link disableWorkflowsOnKeys} turns off those saved before. Nor a node of any
- *   workflow that names them (a query, create or update node).
+ * - a workflow bound to them, whatever its trigger: it keeps what it is handed in its
+ *   executions (after `apiKeys:create`, the response with the new key), and saved disabled it can
+ *   still be run by hand (`workflows:execute`, refused in `named-queries.ts`), its trigger's
+ *   condition then a question about any key row. {@link disableWorkflowsOnKeys} turns off those
+ *   saved before; turning one off stays allowed. Nor a node of any workflow that names them (a
+ *   query, create or update node);
+ * - a custom variable (`customVariables`) that aggregates them: any signed-in user parses one.
  */
 export function refusePathsToKeys(db: Database) {
   const overOurTables = ourTableCheck(db);
@@ -103,9 +106,15 @@ export function refusePathsToKeys(db: Database) {
       throw refusal('No workflow may be bound to API keys or their usage.');
     }
   };
-  const refuseWorkflow = (workflow: Row) => {
-    if (workflow.get('enabled') && boundToKeys(workflow)) {
+  const refuseWorkflow = (workflow: Row & { isNewRecord?: boolean; changed?(name: string): boolean }) => {
+    const turnedOffOnly = !workflow.isNewRecord && !workflow.get('enabled') && !workflow.changed?.('config');
+    if (boundToKeys(workflow) && !turnedOffOnly) {
       throw refusal('No workflow may be bound to API keys or their usage.');
+    }
+  };
+  const refuseVariable = (variable: Row) => {
+    if (isOurCollectionName((variable.get('options') as { collection?: unknown } | null | undefined)?.collection)) {
+      throw refusal('No custom variable may query API keys or their usage.');
     }
   };
   // Whatever defines it (a join table, a plugin's code), the database defines no other
@@ -122,6 +131,7 @@ export function refusePathsToKeys(db: Database) {
     ['dataSourcesCollections', refuseCollection],
     ['workflows', refuseWorkflow],
     ['flow_nodes', refuseNode],
+    ['customVariables', refuseVariable],
   ] as const) {
     db.on(`${collection}.beforeCreate`, refuse);
     db.on(`${collection}.beforeUpdate`, refuse);
