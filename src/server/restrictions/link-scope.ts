@@ -24,19 +24,6 @@ function linkedIds(ctx: Context): unknown[] {
   return list.map((item) => (Array.isArray(item) ? item[0] : item)).filter(isRecordKey);
 }
 
-/** The existing rows a body's values link through relations kept on the target, by collection. */
-function rowsLinkedByValues(ctx: Context, collections: Collections): Map<string, unknown[]> {
-  const linked = new Map<string, unknown[]>();
-  for (const { field, value } of writtenValues(ctx)) {
-    if (field.target !== undefined && LINKED_ON_TARGET.has(field.type ?? '')) {
-      const key = keyOf(collections, field.target);
-      const ids = [value].flat().map((item) => (isObject(item) ? item[key] : item)).filter(isRecordKey);
-      linked.set(field.target, [...(linked.get(field.target) ?? []), ...ids]);
-    }
-  }
-  return linked;
-}
-
 /** The first name of each column an `importXlsx` request's multipart body gives (parsed by its upload step). */
 function importedRelations(ctx: Context): string[] {
   let columns = (ctx.request as { body?: { columns?: unknown } }).body?.columns;
@@ -51,6 +38,10 @@ function importedRelations(ctx: Context): string[] {
     .map((column) => (isObject(column) && Array.isArray(column.dataIndex) ? column.dataIndex[0] : undefined))
     .filter((name): name is string => typeof name === 'string');
 }
+
+/** The refusal of a write that would unlink rows unseen: it must name its one record. */
+const namesOneRecord = (field: string) =>
+  refusals.badInput('With an API key, an update that gives {{field}} anew names one record by filterByTk.', { field: field.slice(0, 100) });
 
 const keyOf = (collections: Collections, name: string) => {
   const collection = collections.getCollection(name);
@@ -99,6 +90,8 @@ export async function linksWithinScope(ctx: Context, next: Next) {
   const collections = (ctx.dataSource?.collectionManager ?? ctx.db) as unknown as Collections;
   const [source, association] = action.resourceName.split('.');
   const field = association === undefined ? undefined : collections.getCollection(source)?.getField(association);
+  // The collection whose records the action writes: the resource's, or the association's target.
+  const written = association === undefined ? source : field?.target;
   // The rows the request names, and those the server finds it would unlink: a refusal names only
   // what the request sent (the rows linked now may be rows the key's role cannot see).
   const named = new Map<string, unknown[]>();
@@ -110,31 +103,30 @@ export async function linksWithinScope(ctx: Context, next: Next) {
       add(unlinked, field.target, await linkedNow(collections, action.resourceName, action.sourceId, field.target));
     }
   }
-  for (const [target, ids] of rowsLinkedByValues(ctx, collections)) {
-    add(named, target, ids);
-  }
-  for (const { fieldName, field: given, record, collection, depth, via } of writtenValues(ctx)) {
+  for (const { fieldName, field: given, value, record, collection, depth, via } of writtenValues(ctx)) {
     if (given.target === undefined || !LINKED_ON_TARGET.has(given.type ?? '')) {
       continue;
     }
+    // The existing rows the values link (by id, or an object with its key).
+    const targetKey = keyOf(collections, given.target);
+    add(named, given.target, [value].flat().map((item) => (isObject(item) ? item[targetKey] : item)).filter(isRecordKey));
     // Given anew on a related row that exists (the host updates it with `updateAssociationValues`),
     // it unlinks that row's links unseen. The host knows the row by its key, or by the relation's
     // target key: any of them given counts.
-    const keys = [keyOf(collections, collection), collections.getCollection(collection)?.model.primaryKeyAttribute, (via as LinkField | undefined)?.options?.targetKey];
-    if (depth > 0 && keys.some((key) => key !== undefined && record[key] !== undefined)) {
+    const keys = depth > 0 ? [keyOf(collections, collection), collections.getCollection(collection)?.model.primaryKeyAttribute, (via as LinkField | undefined)?.options?.targetKey] : [];
+    if (keys.some((key) => key !== undefined && record[key] !== undefined)) {
       throwKeywardError(ctx, refusals.badInput("With an API key, {{field}} of a related record is changed through that record's own collection.", { field: fieldName.slice(0, 100) }));
     }
     // updateOrCreate updates the row its filterKeys find: what it unlinks goes unseen.
     if (depth === 0 && action.actionName === 'updateOrCreate') {
-      throwKeywardError(ctx, refusals.badInput('With an API key, an update that gives {{field}} anew names one record by filterByTk.', { field: fieldName.slice(0, 100) }));
+      throwKeywardError(ctx, namesOneRecord(fieldName));
     }
   }
   // An import links the rows its has-many or has-one columns find (by any of their fields, past
   // the role's scope, telling which exist), rewriting their foreign keys.
-  if (action.actionName === 'importXlsx') {
-    const imported = association === undefined ? source : field?.target;
+  if (action.actionName === 'importXlsx' && written !== undefined) {
     for (const name of importedRelations(ctx)) {
-      const column = imported === undefined ? undefined : collections.getCollection(imported)?.getField(name);
+      const column = collections.getCollection(written)?.getField(name);
       if (column?.target !== undefined && LINKED_ON_TARGET.has(column.type ?? '')) {
         throwKeywardError(ctx, refusals.badInput('With an API key, importXlsx takes no column through {{field}}: it would re-link the rows it finds.', { field: name.slice(0, 100) }));
       }
@@ -144,28 +136,27 @@ export async function linksWithinScope(ctx: Context, next: Next) {
   // one record at a time, so the update must name each (by filterByTk, or in each record of a
   // bulk update); by filter, or by a list of keys, the rows it would unlink go unseen.
   const { filterByTk, values } = action.params;
-  const updated = association === undefined ? source : field?.target;
-  if (action.actionName === 'update' && updated !== undefined) {
-    const recordKey = keyOf(collections, updated);
+  if (action.actionName === 'update' && written !== undefined) {
+    const recordKey = keyOf(collections, written);
     const records: [unknown, unknown][] = Array.isArray(values) ? values.map((item) => [isObject(item) ? item[recordKey] : undefined, item]) : [[filterByTk, values]];
     for (const [tk, recordValues] of records) {
       if (!isObject(recordValues)) {
         continue;
       }
       for (const [name, value] of Object.entries(recordValues)) {
-        const given = collections.getCollection(updated)?.getField(name);
+        const given = collections.getCollection(written)?.getField(name);
         const target = given?.target;
         if (target === undefined || !LINKED_ON_TARGET.has(given?.type ?? '')) {
           continue;
         }
         if (!isRecordKey(tk)) {
-          throwKeywardError(ctx, refusals.badInput('With an API key, an update that gives {{field}} anew names one record by filterByTk.', { field: name.slice(0, 100) }));
+          throwKeywardError(ctx, namesOneRecord(name));
         }
         const key = keyOf(collections, target);
         const kept = new Set([value].flat().map((item) => String(isObject(item) ? item[key] : item)));
-        const source = await sourceKeyOf(collections, updated, tk, given as LinkField);
-        if (source !== undefined) {
-          add(unlinked, target, (await linkedNow(collections, `${updated}.${name}`, source, target)).filter((id) => !kept.has(String(id))));
+        const sourceKey = await sourceKeyOf(collections, written, tk, given as LinkField);
+        if (sourceKey !== undefined) {
+          add(unlinked, target, (await linkedNow(collections, `${written}.${name}`, sourceKey, target)).filter((id) => !kept.has(String(id))));
         }
       }
     }
@@ -188,7 +179,7 @@ export async function linksWithinScope(ctx: Context, next: Next) {
       action.actionName !== 'update'
         ? action.sourceId
         : Array.isArray(values)
-          ? values.map((item) => (isObject(item) ? item[keyOf(collections, updated ?? source)] : item)).join(', ')
+          ? values.map((item) => (isObject(item) ? item[keyOf(collections, written ?? source)] : item)).join(', ')
           : filterByTk;
     throwKeywardError(ctx, refusals.badInput('There is no record this request may change: {{id}}.', { id: String(id).slice(0, 100) }));
   }
