@@ -32,7 +32,9 @@ export function findKey(
     throw refusals.invalid();
   }
   const digest = keyDigest(presented);
-  if (!keyward && !store.isImportedHash(digestHex(digest))) {
+  // The hex only where it is asked for: an imported token's set, a database lookup.
+  let hash = keyward ? undefined : digestHex(digest);
+  if (hash !== undefined && !store.isImportedHash(hash)) {
     throw refusals.invalid();
   }
   const cached = store.cached(digest, now);
@@ -42,7 +44,7 @@ export function findKey(
   if (keyward && !isWellFormedKey(presented)) {
     throw refusals.invalid();
   }
-  const hash = digestHex(digest);
+  hash ??= digestHex(digest);
   // An address past its refusals gets no answer from the database, not even a joined one.
   const blocked = flood?.blockedFor(address, now);
   if (blocked) {
