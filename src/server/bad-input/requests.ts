@@ -5,6 +5,7 @@ import { getDayRangeByParams, isValidFilter, parseDate } from '@nocobase/utils';
 import { ErrorCode, OWN_RESOURCES } from '../../constants';
 import { KeywardError, refusals, renderKeywardError, throwKeywardError } from '../errors';
 import { isObject } from '../is-object';
+import { holdsNul, jsonNodes } from '../json-nodes';
 import { definesItself } from '../resource-actions';
 import { FILTER_NAMES_LIMIT, items, nestsDeeper, sentQuery } from '../query-paths';
 import { missingSource } from './association-source';
@@ -164,26 +165,6 @@ function readsTimezone(timezone: string): boolean {
   }
 }
 
-/** Whether text anywhere in a parsed query, a body or a row's values, a name or a value, holds a NUL character. */
-export function holdsNul(root: unknown): boolean {
-  const stack = [root];
-  while (stack.length) {
-    const node = stack.pop();
-    if (typeof node === 'string') {
-      if (node.includes('\u0000')) {
-        return true;
-      }
-    } else if (Array.isArray(node)) {
-      stack.push(...node);
-    } else if (isObject(node)) {
-      for (const [name, value] of Object.entries(node)) {
-        stack.push(name, value);
-      }
-    }
-  }
-  return false;
-}
-
 export const NUL_MESSAGE = 'Text in the request holds a NUL character, which the database does not take.';
 
 /** What the host's request parsing reads as it does, where it throws. */
@@ -324,21 +305,7 @@ function sent(ctx: Context, value: string): boolean {
  * and the parameters a plugin's action finds its rows by (`flowModels:findOne?uid=`).
  */
 function sentValues(ctx: Context): unknown[] {
-  const values: unknown[] = [];
-  const collect = (node: unknown): void => {
-    values.push(node);
-    if (Array.isArray(node)) {
-      node.forEach(collect);
-    } else if (isObject(node)) {
-      Object.values(node).forEach(collect);
-    }
-  };
-  for (const sent of [sentQuery(ctx), bodyOf(ctx)]) {
-    if (sent !== undefined) {
-      collect(sent);
-    }
-  }
-  return values;
+  return [sentQuery(ctx), bodyOf(ctx)].filter((sent) => sent !== undefined).flatMap((sent) => [...jsonNodes(sent)]);
 }
 
 /** The aggregate action: its measures, dimensions and having come from the request alone. */
@@ -376,21 +343,7 @@ function quotedValueSent(error: unknown, ctx: Context): boolean {
 }
 
 /** The plain values a write's body gives (`params.values`, at any depth): what reaches columns. */
-function writtenScalars(ctx: Context): unknown[] {
-  const found: unknown[] = [];
-  const stack: unknown[] = [ctx.action?.params?.values];
-  while (stack.length) {
-    const node = stack.pop();
-    if (Array.isArray(node)) {
-      stack.push(...node);
-    } else if (isObject(node)) {
-      stack.push(...Object.values(node));
-    } else if (node !== undefined && node !== null) {
-      found.push(node);
-    }
-  }
-  return found;
-}
+const writtenScalars = (ctx: Context) => [...jsonNodes(ctx.action?.params?.values)].filter((node) => node != null && typeof node !== 'object');
 
 /** A sort the request sent, in its query string or body. */
 const sortSent = (ctx: Context) => {

@@ -1,5 +1,6 @@
 import type Database from '@nocobase/database';
-import { holdsNul, NUL_MESSAGE } from '../bad-input/requests';
+import { NUL_MESSAGE } from '../bad-input/requests';
+import { holdsNul } from '../json-nodes';
 import { refusals } from '../errors';
 import { isAccountCollection } from './account-collections';
 
