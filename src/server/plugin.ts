@@ -231,7 +231,8 @@ export class PluginKeywardServer extends Plugin {
       before: ['keyward-known-names', 'keyward-filter-dates', 'keyward-import-input', 'keyward-busy-actions'],
     });
     this.app.dataSourceManager.use(requireKnownNames(isImported), { tag: 'keyward-known-names', after: 'acl' });
-    this.app.dataSourceManager.use(refuseQueriesOfKeys(this.db), { tag: 'keyward-named-queries', after: 'auth', before: 'acl' });
+    // After our key checks: a key's chart of keys gets their own code first.
+    this.app.dataSourceManager.use(refuseQueriesOfKeys(this.db), { tag: 'keyward-named-queries', after: ['auth', 'keyward-key-requests'], before: 'acl' });
     this.app.dataSourceManager.use(guardUserVariables, { tag: 'keyward-user-variables', before: 'parseVariables' });
     refuseVariablesInUsers(this.db);
     // Before the host's variable step, which fails on some dates already.

@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { sharesCache } from '../cluster/change-stamp';
 import { revocationPath } from '../cluster/revocation-path';
+import { createApp } from './helpers';
 
 describe('how revocation reaches other nodes, told at start', () => {
   it('names pub/sub when an adapter is connected', () => {
@@ -19,6 +20,18 @@ describe('how revocation reaches other nodes, told at start', () => {
     expect(message).toMatch(/no pub\/sub adapter is connected and the cache is this process's own/);
     expect(message).toMatch(/up to 10 minutes/);
     expect(message).toMatch(/CACHE_DEFAULT_STORE=redis or KEYWARD_PUBSUB_REDIS_URL/);
+  });
+
+  it('is logged once the app has started', async () => {
+    const app = await createApp({ skipStart: true });
+    const info = vi.spyOn(app.log, 'info');
+    try {
+      await app.runCommand('start');
+      const pubSub = await app.pubSubManager.isConnected();
+      expect(info).toHaveBeenCalledWith(revocationPath({ pubSub, sharedCache: false }));
+    } finally {
+      await app.destroy();
+    }
   });
 
   it('counts only a Redis cache as shared', () => {
